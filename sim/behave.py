@@ -1,0 +1,241 @@
+"""Stage 1, behave: who violates, who does a pro-social act, who defaults involuntarily.
+
+Deterrence in the Becker / Allingham-Sandmo tradition. An agent facing a violation of
+behaviour b compares, in months of its own income,
+
+    gain - perceived_detection * full_penalty ** theta - honesty + peer_weight * (peers - 0.5)
+
+where full_penalty = fine / income + record_chance * (listing cost + lost red-list rewards),
+theta is the agent's risk attitude (<1 risk-seeking, >1 risk-averse) and `peers` the share of
+its neighbours who violated last step. With logit noise tau > 0 it violates with probability
+1 / (1 + exp(-net / tau)); with tau = 0 exactly when net > 0. Only agents with an opportunity
+this month (Bernoulli at the behaviour's rate) decide, so the cost grows with opportunities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from sim.population import Citizens, Population
+from sim.rules import RuleTables, annuity_months
+from sim.sampling import bernoulli_indices
+from sim.scenario import Scenario
+
+PRO_SOCIAL_HORIZON_MONTHS = 12.0
+
+
+@dataclass
+class Acts:
+    """The acts of one step, one entry per (agent, behaviour) act."""
+
+    agent: np.ndarray  # int64 agent row
+    column: np.ndarray  # int64 column in perceived_detection
+    behaviour: np.ndarray  # int64 global behaviour index
+    involuntary: np.ndarray  # bool: forced by an income shock
+    prosocial: np.ndarray  # bool
+    detected: np.ndarray | None = None  # bool, set by detect
+    recorded: np.ndarray | None = None  # bool, set by detect
+
+    @property
+    def violation(self) -> np.ndarray:
+        """Mask of violations (chosen or involuntary)."""
+        return ~self.prosocial
+
+    @classmethod
+    def concatenate(cls, parts: list[Acts]) -> Acts:
+        """Join per-behaviour acts into one set."""
+        if not parts:
+            empty = np.empty(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty.astype(bool), empty.astype(bool))
+        return cls(
+            *(np.concatenate([getattr(p, name) for p in parts]) for name in (
+                "agent", "column", "behaviour", "involuntary", "prosocial"
+            ))
+        )
+
+
+def forced_defaulters(
+    rng: np.random.Generator, citizens: Citizens, scenario: Scenario
+) -> np.ndarray:
+    """Debtors whose income, after a shock and any employer harm, cannot cover their loan."""
+    shocks = scenario.income_shocks
+    shocked = bernoulli_indices(rng, citizens.size, shocks.probability_per_month)
+    shocked = shocked[citizens.debtor[shocked]]
+    loss = rng.uniform(0.0, shocks.loss_share_max, shocked.size)
+    income = citizens.income[shocked]
+    remaining = income * (1.0 - loss - citizens.employer_harm[shocked])
+    needed = shocks.subsistence_yuan + shocks.debt_service_income_share * income
+    return shocked[remaining < needed]
+
+
+def full_penalty(
+    population: Population,
+    rules: RuleTables,
+    scenario: Scenario,
+    agents: np.ndarray,
+    behaviour: int,
+    step: int,
+) -> np.ndarray:
+    """Penalty of a detected violation, in months of the agent's income.
+
+    The fine, plus (if the act reaches the agent's record) the discounted cost of the listing
+    it would trigger (sanctions, shame if published, red-list rewards forgone) or, short of a
+    listing, the red-list rewards lost until the score recovers.
+    """
+    actor = population.actor_index
+    city = population.city[agents]
+    scheme = rules.city_scheme[city]
+    registered = rules.registered(
+        population.profession[agents], population.registration_draw[agents], step
+    )
+    active = rules.scheme_active(step)[city]
+    record_chance = (
+        rules.city_data_sharing[city] * registered * active * rules.scored[scheme, behaviour]
+    )
+    after = population.score[agents] + rules.points[scheme, behaviour]
+    redlisted = population.redlisted[agents]
+    would_list = ~population.blacklisted[agents] & (
+        rules.serious[scheme, behaviour] | (after < rules.blacklist_threshold[scheme])
+    )
+    reward = rules.reward_value[scheme, actor]
+    burden = (
+        rules.sanction_cost[scheme, actor]
+        + rules.published[scheme] * scenario.decision.shame_income_share
+        + reward * redlisted
+    )
+    listing_cost = would_list * rules.listing_value[scheme] * burden
+    loses_red = redlisted & ~would_list & (after < rules.redlist_threshold[scheme])
+    months_to_recover = np.where(
+        loses_red,
+        (rules.redlist_threshold[scheme] - after) / np.maximum(rules.recovery_points[scheme], 1e-9),
+        0.0,
+    )
+    redlist_loss = loses_red * reward * annuity_months(
+        months_to_recover, scenario.decision.monthly_discount_rate
+    )
+    fine = rules.fine_yuan[behaviour] / population.income[agents]
+    return fine + record_chance * (listing_cost + redlist_loss)
+
+
+def _choose(rng: np.random.Generator, net: np.ndarray, noise: float) -> np.ndarray:
+    """Deterministic (noise 0) or logit choice of acts with net utility `net`."""
+    if noise <= 0:
+        return net > 0
+    return rng.random(net.size) < expit(net / noise)
+
+
+def _violations(
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    scenario: Scenario,
+    candidates: np.ndarray,
+    column: int,
+    peer_share: np.ndarray,
+    step: int,
+) -> np.ndarray:
+    """The candidates who choose to commit violation `column`."""
+    decision = scenario.decision
+    behaviour = int(population.behaviours[column])
+    penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
+    theta = population.risk_attitude[candidates]
+    expected = population.perceived_detection[candidates, column] * penalty**theta
+    gain = rules.gain_median[behaviour] * np.exp(
+        rules.gain_sigma[behaviour] * rng.standard_normal(candidates.size)
+    )
+    net = (
+        gain
+        - expected
+        - decision.honesty_weight * population.honesty[candidates]
+        + decision.peer_weight * (peer_share[candidates] - 0.5)
+    )
+    return candidates[_choose(rng, net, decision.logit_noise)]
+
+
+def _prosocial_acts(
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    scenario: Scenario,
+    candidates: np.ndarray,
+    column: int,
+    step: int,
+) -> np.ndarray:
+    """The candidates who do pro-social act `column`: warm glow + honours + points' value."""
+    behaviour = int(population.behaviours[column])
+    city = population.city[candidates]
+    scheme = rules.city_scheme[city]
+    registered = rules.registered(
+        population.profession[candidates], population.registration_draw[candidates], step
+    )
+    counted = registered * rules.scheme_active(step)[city] * rules.scored[scheme, behaviour]
+    distance = np.maximum(rules.redlist_threshold[scheme] - rules.base_score[scheme], 1.0)
+    point_value = (
+        np.maximum(rules.points[scheme, behaviour], 0.0)
+        / distance
+        * rules.reward_value[scheme, population.actor_index]
+        * annuity_months(PRO_SOCIAL_HORIZON_MONTHS, scenario.decision.monthly_discount_rate)
+    )
+    value = (
+        rules.warm_glow[behaviour] * population.honesty[candidates]
+        + rules.honour[behaviour]
+        + counted * np.nan_to_num(point_value, posinf=0.0)
+        - rules.act_cost[behaviour]
+    )
+    return candidates[_choose(rng, value, scenario.decision.logit_noise)]
+
+
+def behave(
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    scenario: Scenario,
+    step: int,
+) -> Acts:
+    """Decide this step's acts for a whole population."""
+    peer_share = population.peers.share(population.violated)
+    forced = (
+        forced_defaulters(rng, population, scenario)
+        if isinstance(population, Citizens)
+        else np.empty(0, dtype=np.int64)
+    )
+    is_forced = np.zeros(population.size, dtype=bool)
+    is_forced[forced] = True
+    parts: list[Acts] = []
+    for column, behaviour in enumerate(population.behaviours):
+        candidates = bernoulli_indices(
+            rng, population.size, float(rules.opportunity_rate[behaviour])
+        )
+        if rules.debtors_only[behaviour]:
+            candidates = candidates[population.debtor[candidates]]
+        prosocial = bool(rules.prosocial[behaviour])
+        involuntary = np.empty(0, dtype=np.int64)
+        if prosocial:
+            chosen = _prosocial_acts(rng, population, rules, scenario, candidates, column, step)
+        else:
+            if rules.involuntary[behaviour]:
+                involuntary = forced
+                candidates = candidates[~is_forced[candidates]]
+            chosen = _violations(
+                rng, population, rules, scenario, candidates, column, peer_share, step
+            )
+        agents = np.concatenate([chosen, involuntary])
+        parts.append(
+            Acts(
+                agent=agents,
+                column=np.full(agents.size, column, dtype=np.int64),
+                behaviour=np.full(agents.size, behaviour, dtype=np.int64),
+                involuntary=np.arange(agents.size) >= chosen.size,
+                prosocial=np.full(agents.size, prosocial),
+            )
+        )
+    acts = Acts.concatenate(parts)
+    population.violated[:] = False
+    population.involuntary_violation[:] = False
+    violations = acts.violation
+    population.violated[acts.agent[violations]] = True
+    population.involuntary_violation[acts.agent[acts.involuntary]] = True
+    return acts

@@ -1,0 +1,57 @@
+"""Stage 2, detect: which acts are seen, fined and recorded; wrong records.
+
+A violation is detected with the city's probability for that behaviour (enforcement x
+detectability) and fined. It reaches the credit record when the agent is real-name
+registered, the city's scheme is running and scores the behaviour, and the detecting agency
+shares its data (chance `data_sharing`: "joint punishment"). Pro-social acts are recorded
+under the same conditions but need no detection. Registered agents also get wrong records
+at a small rate (false positives), repaired on appeal in the listing stage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.behave import Acts
+from sim.population import Population
+from sim.rules import RuleTables
+from sim.sampling import bernoulli_indices
+from sim.scenario import Scenario
+
+
+def detect(
+    rng: np.random.Generator, population: Population, rules: RuleTables, acts: Acts, step: int
+) -> None:
+    """Set `acts.detected` and `acts.recorded`, and charge fines."""
+    agents = acts.agent
+    city = population.city[agents]
+    scheme = rules.city_scheme[city]
+    seen = rng.random(agents.size) < rules.detection[city, acts.behaviour]
+    acts.detected = np.where(acts.prosocial, False, seen)
+    registered = rules.registered(
+        population.profession[agents], population.registration_draw[agents], step
+    )
+    shared = rng.random(agents.size) < rules.city_data_sharing[city]
+    reaches_record = (
+        registered & rules.scheme_active(step)[city] & rules.scored[scheme, acts.behaviour]
+    )
+    acts.recorded = reaches_record & np.where(acts.prosocial, True, acts.detected & shared)
+    fined = agents[acts.detected]
+    np.add.at(population.fines_yuan, fined, rules.fine_yuan[acts.behaviour[acts.detected]])
+
+
+def false_records(
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    scenario: Scenario,
+    step: int,
+) -> np.ndarray:
+    """Registered agents under a running scheme who get a wrong record this step."""
+    rate = scenario.records.false_record_rate_per_month
+    agents = bernoulli_indices(rng, population.size, rate)
+    city = population.city[agents]
+    registered = rules.registered(
+        population.profession[agents], population.registration_draw[agents], step
+    )
+    return agents[registered & rules.scheme_active(step)[city]]

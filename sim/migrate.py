@@ -1,0 +1,59 @@
+"""Migration: citizens move between cities; listings not recognised there are escaped.
+
+Unlisted citizens move at `rate_per_month`, blacklisted ones at `listed_rate_per_month`;
+the destination is drawn by population share (the same city means no move). A listing binds
+in the city that made it, in the other cities of its pilot zone once the zone has started,
+and everywhere if its scheme is national; elsewhere the mover escapes it (displacement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.listing import delist
+from sim.population import Citizens
+from sim.rules import RuleTables
+from sim.sampling import bernoulli_indices
+from sim.scenario import Scenario
+from sim.score import clip_scores
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Counts of this month's moves (agents)."""
+
+    moved: int
+    listed_moved: int
+    escaped: int
+
+
+def migrate(
+    rng: np.random.Generator,
+    citizens: Citizens,
+    rules: RuleTables,
+    scenario: Scenario,
+    step: int,
+) -> Moves:
+    """Move citizens and clear the listings their new city does not recognise."""
+    migration = scenario.migration
+    top_rate = max(migration.rate_per_month, migration.listed_rate_per_month)
+    if not migration.enabled or top_rate <= 0 or len(rules.city_names) < 2:
+        return Moves(0, 0, 0)
+    candidates = bernoulli_indices(rng, citizens.size, top_rate)
+    listed = citizens.blacklisted[candidates]
+    rate = np.where(listed, migration.listed_rate_per_month, migration.rate_per_month)
+    movers = candidates[rng.random(candidates.size) * top_rate < rate]
+    destination = rng.choice(len(rules.city_names), size=movers.size, p=rules.city_share)
+    moving = destination != citizens.city[movers]
+    movers, destination = movers[moving], destination[moving]
+    citizens.city[movers] = destination
+    clip_scores(citizens, rules, movers)
+    listed_movers = movers[citizens.blacklisted[movers]]
+    binding = rules.recognised(
+        citizens.listing_city[listed_movers], citizens.city[listed_movers], step
+    )
+    escaped = listed_movers[~binding]
+    delist(citizens, rules, escaped)
+    return Moves(int(movers.size), int(listed_movers.size), int(escaped.size))

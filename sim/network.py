@@ -1,0 +1,95 @@
+"""Who influences whom: citizens' small-world ties, firms' city peers."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class Peers(Protocol):
+    """What the step stages need of a social structure."""
+
+    def share(self, mask: np.ndarray) -> np.ndarray:
+        """Per agent, the share of its peers for which `mask` is true."""
+        ...
+
+    def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One random peer of each agent, or -1 where it has none."""
+        ...
+
+
+def small_world(rng: np.random.Generator, n: int, mean_degree: int, rewiring: float) -> sp.csr_array:
+    """Watts-Strogatz graph as a symmetric CSR adjacency matrix (entries 1, no self ties).
+
+    Agents are sorted by city, so ring neighbours mostly share a city and rewired ties
+    cross cities. Built with whole-array operations: about a second for a million agents.
+    """
+    half = mean_degree // 2
+    if n < 2 or half == 0:
+        return sp.csr_array((n, n), dtype=np.float32)
+    half = min(half, (n - 1) // 2) or 1
+    source = np.tile(np.arange(n, dtype=np.int32), half)
+    offsets = np.repeat(np.arange(1, half + 1, dtype=np.int32), n)
+    target = (source + offsets) % n
+    rewired = rng.random(target.size) < rewiring
+    target[rewired] = rng.integers(0, n, int(rewired.sum()), dtype=np.int32)
+    keep = source != target
+    rows = np.concatenate([source[keep], target[keep]])
+    cols = np.concatenate([target[keep], source[keep]])
+    ones = np.ones(rows.size, dtype=np.float32)
+    adjacency = sp.csr_array((ones, (rows, cols)), shape=(n, n))
+    adjacency.sum_duplicates()
+    adjacency.data[:] = 1.0
+    return adjacency
+
+
+class SocialNetwork:
+    """Citizens' ties as a sparse matrix; agent i is row i."""
+
+    def __init__(self, adjacency: sp.csr_array) -> None:
+        self.adjacency = adjacency
+        self.degree = np.diff(adjacency.indptr).astype(np.int64)
+        self._inverse_degree = np.where(
+            self.degree > 0, 1.0 / np.maximum(self.degree, 1), 0.0
+        ).astype(np.float32)
+
+    def share(self, mask: np.ndarray) -> np.ndarray:
+        """Share of each agent's neighbours for which `mask` holds (0 with no neighbours)."""
+        return (self.adjacency @ mask.astype(np.float32)) * self._inverse_degree
+
+    def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One uniformly chosen neighbour per agent; -1 for an isolated agent."""
+        degree = self.degree[agents]
+        offset = (rng.random(agents.size) * degree).astype(np.int64)
+        position = self.adjacency.indptr[agents] + offset
+        peers = np.full(agents.size, -1, dtype=np.int64)
+        has = degree > 0
+        peers[has] = self.adjacency.indices[position[has]]
+        return peers
+
+    def neighbours(self, agent: int) -> np.ndarray:
+        """Indices of one agent's neighbours."""
+        start, stop = self.adjacency.indptr[agent], self.adjacency.indptr[agent + 1]
+        return self.adjacency.indices[start:stop]
+
+
+class CityPeers:
+    """Firms' peers: the other firms of the same city (firms are sorted by city)."""
+
+    def __init__(self, city: np.ndarray, n_cities: int) -> None:
+        self.city = city
+        self.count = np.bincount(city, minlength=n_cities)
+        self.start = np.concatenate([[0], np.cumsum(self.count)[:-1]])
+
+    def share(self, mask: np.ndarray) -> np.ndarray:
+        """Share of the firms in each firm's city for which `mask` holds."""
+        hits = np.bincount(self.city[mask], minlength=self.count.size)
+        rate = hits / np.maximum(self.count, 1)
+        return rate[self.city].astype(np.float32)
+
+    def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A uniformly chosen firm of the same city (possibly itself)."""
+        city = self.city[agents]
+        return self.start[city] + (rng.random(agents.size) * self.count[city]).astype(np.int64)

@@ -1,0 +1,239 @@
+"""Rules as arrays: a validated Scenario compiled into tables the step stages index.
+
+Behaviours are indexed b, schemes s, cities c, zones z. Scheme index `n_schemes` is the
+"no scheme" row (nothing scored, nothing listed). Every table is read-only after compilation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario import Scenario
+
+ACTORS = ("citizen", "firm")
+
+
+def annuity_months(months: np.ndarray | float, monthly_discount_rate: float) -> np.ndarray:
+    """Present value of one unit per month for `months` months (inf = perpetuity)."""
+    delta = 1.0 / (1.0 + monthly_discount_rate)
+    months = np.asarray(months, dtype=np.float64)
+    return np.where(np.isinf(months), 1.0 / (1.0 - delta), (1.0 - delta**months) / (1.0 - delta))
+
+
+@dataclass(frozen=True)
+class RuleTables:
+    """Every rule of a scenario as NumPy arrays (see module docstring for indices)."""
+
+    behaviour_names: tuple[str, ...]
+    behaviour_actor: np.ndarray  # [B] 0 citizen, 1 firm
+    prosocial: np.ndarray  # [B] bool
+    opportunity_rate: np.ndarray  # [B] per month
+    debtors_only: np.ndarray  # [B] bool
+    gain_median: np.ndarray  # [B] income share
+    gain_sigma: np.ndarray  # [B]
+    act_cost: np.ndarray  # [B] income share (pro-social)
+    warm_glow: np.ndarray  # [B]
+    honour: np.ndarray  # [B] income share
+    fine_yuan: np.ndarray  # [B]
+    involuntary: np.ndarray  # [B] bool
+    repayable: np.ndarray  # [B] bool
+    harms_employees: np.ndarray  # [B] income share
+
+    scheme_names: tuple[str, ...]
+    base_score: np.ndarray  # [S+1]
+    min_score: np.ndarray
+    max_score: np.ndarray
+    recovery_points: np.ndarray
+    redlist_threshold: np.ndarray
+    blacklist_threshold: np.ndarray
+    duration_months: np.ndarray  # [S+1] int
+    permanent: np.ndarray  # [S+1] bool
+    published: np.ndarray
+    delist_on_payment: np.ndarray
+    national: np.ndarray  # [S+1] bool: listings recognised everywhere
+    points: np.ndarray  # [S+1, B]
+    scored: np.ndarray  # [S+1, B] bool: a record changes the score or lists
+    serious: np.ndarray  # [S+1, B] bool: a record lists the agent
+    sanction_cost: np.ndarray  # [S+1, 2] income share per month, by actor
+    restricts_flights: np.ndarray  # [S+1] bool
+    restricts_trains: np.ndarray  # [S+1] bool
+    reward_value: np.ndarray  # [S+1, 2] income share per month, by actor
+    listing_value: np.ndarray  # [S+1] discounted months of one listing
+
+    city_names: tuple[str, ...]
+    city_share: np.ndarray  # [C] sums to 1
+    city_scheme: np.ndarray  # [C] int, S for none
+    city_start_month: np.ndarray  # [C]
+    city_data_sharing: np.ndarray  # [C]
+    city_zone: np.ndarray  # [C] int, -1 for none
+    zone_start_month: np.ndarray  # [Z]
+    detection: np.ndarray  # [C, B] true detection probability
+
+    profession_names: tuple[str, ...]
+    registration_initial: np.ndarray  # [P] share registered at step 0
+    registration_growth: float  # share added per month
+
+    def registered(self, profession: np.ndarray, draw: np.ndarray, step: int) -> np.ndarray:
+        """Whether agents are real-name registered at this step (coverage grows to 1)."""
+        coverage = self.registration_initial[profession] + self.registration_growth * step
+        return draw < coverage
+
+    def behaviours_of(self, actor: str) -> np.ndarray:
+        """Global indices of the behaviours an actor can do."""
+        return np.flatnonzero(self.behaviour_actor == ACTORS.index(actor))
+
+    def scheme_active(self, step: int) -> np.ndarray:
+        """[C] bool: the city's scheme scores at this step."""
+        return (self.city_scheme < len(self.scheme_names)) & (self.city_start_month <= step)
+
+    def recognised(self, listing_city: np.ndarray, city: np.ndarray, step: int) -> np.ndarray:
+        """Whether a listing made in `listing_city` binds an agent living in `city`."""
+        same = listing_city == city
+        national = self.national[self.city_scheme[listing_city]]
+        zone_a = self.city_zone[listing_city]
+        zone_b = self.city_zone[city]
+        started = np.zeros_like(same)
+        in_zone = (zone_a >= 0) & (zone_a == zone_b)
+        if in_zone.any():
+            started[in_zone] = self.zone_start_month[zone_a[in_zone]] <= step
+        return same | national | (in_zone & started)
+
+
+def compile_rules(scenario: Scenario) -> RuleTables:
+    """Compile a scenario's behaviours, schemes, cities and zones into arrays."""
+    behaviours = scenario.behaviours
+    names = tuple(behaviours)
+    index = {name: b for b, name in enumerate(names)}
+
+    def per_behaviour(attribute: str, dtype: type = np.float64) -> np.ndarray:
+        return np.array([getattr(behaviours[n], attribute) for n in names], dtype=dtype)
+
+    scheme_names = tuple(scenario.schemes)
+    n_schemes = len(scheme_names)
+    rows = n_schemes + 1
+    n_behaviours = len(names)
+    points = np.zeros((rows, n_behaviours))
+    scored = np.zeros((rows, n_behaviours), dtype=bool)
+    serious = np.zeros((rows, n_behaviours), dtype=bool)
+    sanction_cost = np.zeros((rows, 2))
+    reward_value = np.zeros((rows, 2))
+    flights = np.zeros(rows, dtype=bool)
+    trains = np.zeros(rows, dtype=bool)
+    scalar = {
+        key: np.zeros(rows)
+        for key in (
+            "base_score",
+            "min_score",
+            "max_score",
+            "monthly_recovery_points",
+            "redlist_threshold",
+            "blacklist_threshold",
+            "blacklist_duration_months",
+        )
+    }
+    flags = {
+        key: np.zeros(rows, dtype=bool)
+        for key in ("blacklist_permanent", "published", "delist_on_payment")
+    }
+    national = np.zeros(rows, dtype=bool)
+    scalar["blacklist_threshold"][n_schemes] = -np.inf
+    scalar["redlist_threshold"][n_schemes] = np.inf
+    scalar["max_score"][n_schemes] = np.inf
+    scalar["min_score"][n_schemes] = -np.inf
+    scalar["blacklist_duration_months"][n_schemes] = 1
+    for s, scheme_name in enumerate(scheme_names):
+        scheme = scenario.schemes[scheme_name]
+        for key in scalar:
+            scalar[key][s] = getattr(scheme, key)
+        for key in flags:
+            flags[key][s] = getattr(scheme, key)
+        national[s] = scheme.scope == "national"
+        for behaviour, value in scheme.points.items():
+            points[s, index[behaviour]] = value
+            scored[s, index[behaviour]] = True
+        for behaviour in scheme.blacklist_behaviours:
+            serious[s, index[behaviour]] = True
+            scored[s, index[behaviour]] = True
+        for sanction_name in scheme.sanctions:
+            sanction = scenario.sanctions[sanction_name]
+            sanction_cost[s, ACTORS.index(sanction.applies_to)] += sanction.cost_income_share
+            flights[s] |= sanction.restricts == "flights"
+            trains[s] |= sanction.restricts == "trains"
+        for reward_name in scheme.rewards:
+            reward = scenario.rewards[reward_name]
+            reward_value[s, ACTORS.index(reward.applies_to)] += reward.value_income_share
+
+    duration = scalar["blacklist_duration_months"]
+    listing_months = np.where(flags["blacklist_permanent"], np.inf, duration)
+    listing_value = annuity_months(listing_months, scenario.decision.monthly_discount_rate)
+    listing_value[n_schemes] = 0.0
+
+    city_names = tuple(scenario.cities)
+    cities = [scenario.cities[n] for n in city_names]
+    share = np.array([c.population_share for c in cities])
+    zone_names = tuple(scenario.zones)
+    city_zone = np.full(len(city_names), -1, dtype=np.int64)
+    for z, zone_name in enumerate(zone_names):
+        for member in scenario.zones[zone_name].members:
+            city_zone[city_names.index(member)] = z
+    enforcement = np.array([c.enforcement for c in cities])
+    detectability = per_behaviour("detectability")
+
+    return RuleTables(
+        behaviour_names=names,
+        behaviour_actor=np.array([ACTORS.index(behaviours[n].actor) for n in names]),
+        prosocial=np.array([behaviours[n].kind == "prosocial" for n in names]),
+        opportunity_rate=per_behaviour("opportunity_rate_per_month"),
+        debtors_only=per_behaviour("debtors_only", bool),
+        gain_median=per_behaviour("gain_income_share"),
+        gain_sigma=per_behaviour("gain_sigma"),
+        act_cost=per_behaviour("cost_income_share"),
+        warm_glow=per_behaviour("warm_glow_weight"),
+        honour=per_behaviour("honour_income_share"),
+        fine_yuan=per_behaviour("fine_yuan"),
+        involuntary=per_behaviour("involuntary_from_income_shock", bool),
+        repayable=per_behaviour("repayable", bool),
+        harms_employees=per_behaviour("harms_employees_income_share"),
+        scheme_names=scheme_names,
+        base_score=scalar["base_score"],
+        min_score=scalar["min_score"],
+        max_score=scalar["max_score"],
+        recovery_points=scalar["monthly_recovery_points"],
+        redlist_threshold=scalar["redlist_threshold"],
+        blacklist_threshold=scalar["blacklist_threshold"],
+        duration_months=duration.astype(np.int64),
+        permanent=flags["blacklist_permanent"],
+        published=flags["published"],
+        delist_on_payment=flags["delist_on_payment"],
+        national=national,
+        points=points,
+        scored=scored,
+        serious=serious,
+        sanction_cost=sanction_cost,
+        restricts_flights=flights,
+        restricts_trains=trains,
+        reward_value=reward_value,
+        listing_value=listing_value,
+        city_names=city_names,
+        city_share=share / share.sum(),
+        city_scheme=np.array(
+            [scheme_names.index(c.scheme) if c.scheme else n_schemes for c in cities]
+        ),
+        city_start_month=np.array([c.scheme_start_month for c in cities]),
+        city_data_sharing=np.array([c.data_sharing for c in cities]),
+        city_zone=city_zone,
+        zone_start_month=np.array(
+            [scenario.zones[z].start_month for z in zone_names], dtype=np.int64
+        ),
+        detection=np.clip(enforcement[:, None] * detectability[None, :], 0.0, 1.0),
+        profession_names=tuple(scenario.population.professions),
+        registration_initial=np.array(
+            [
+                scenario.registration.initial_coverage.get(name, 0.0)
+                for name in scenario.population.professions
+            ]
+        ),
+        registration_growth=scenario.registration.monthly_growth,
+    )

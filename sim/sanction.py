@@ -1,0 +1,59 @@
+"""Stage 5, sanction and reward: what listings cost and red lists pay, this month.
+
+A blacklisted agent bears the monthly cost of every sanction of the scheme that listed it
+(plus the shame cost when the list is published); a red-listed agent receives the monthly
+value of its scheme's rewards. Both are income shares turned into yuan. A firm that commits
+a violation harming its employees (e.g. not registering them for social insurance) cuts
+their income next month by that share, which feeds their involuntary default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.behave import Acts
+from sim.population import Citizens, Population
+from sim.rules import RuleTables
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class MonthlyTransfers:
+    """Yuan moved this month, per agent row (agents, not scaled to people)."""
+
+    sanction_cost_yuan: float
+    reward_value_yuan: np.ndarray  # per agent, this month
+
+
+def sanction_and_reward(
+    population: Population, rules: RuleTables, scenario: Scenario
+) -> MonthlyTransfers:
+    """Charge sanctions to listed agents and pay rewards to red-listed ones."""
+    actor = population.actor_index
+    listed = np.flatnonzero(population.blacklisted)
+    scheme = rules.city_scheme[population.listing_city[listed]]
+    share = (
+        rules.sanction_cost[scheme, actor]
+        + rules.published[scheme] * scenario.decision.shame_income_share
+    )
+    cost = share * population.income[listed]
+    population.sanction_cost_yuan[listed] += cost
+    population.months_listed[listed] += 1
+    own_scheme = rules.city_scheme[population.city]
+    reward = np.where(
+        population.redlisted, rules.reward_value[own_scheme, actor] * population.income, 0.0
+    )
+    population.rewards_yuan += reward
+    return MonthlyTransfers(float(cost.sum()), reward)
+
+
+def harm_employees(citizens: Citizens, firms: Population, rules: RuleTables, acts: Acts) -> None:
+    """Set each employee's income share lost to its employer's violations this month."""
+    harm = np.zeros(firms.size)
+    harmful = acts.violation & (rules.harms_employees[acts.behaviour] > 0)
+    np.maximum.at(harm, acts.agent[harmful], rules.harms_employees[acts.behaviour[harmful]])
+    employed = citizens.employer >= 0
+    citizens.employer_harm[:] = 0.0
+    citizens.employer_harm[employed] = harm[citizens.employer[employed]]

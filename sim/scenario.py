@@ -1,0 +1,482 @@
+"""Scenario files: TOML validated into frozen pydantic models.
+
+Every parameter has a default, a unit (in its description) and a range (its bounds). A
+scenario names behaviours, sanctions, rewards and schemes as data; cities refer to a scheme by
+name, so a new city or pilot design is a new file, not new code.
+Money is in yuan; decision terms are in months of the agent's own income ("income share").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import ScenarioError, describe_validation_error
+
+
+class Frozen(BaseModel):
+    """Base for every config table: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Actor = Literal["citizen", "firm"]
+
+
+class Simulation(Frozen):
+    """Run length and identity."""
+
+    name: str = Field("unnamed", description="Scenario name, used in run ids.")
+    description: str = Field("", description="Free text: what the scenario represents, sources.")
+    steps: int = Field(120, ge=1, le=1200, description="Number of steps (months).")
+    seed: int = Field(42, ge=0, description="Default seed; `--seed` overrides it.")
+    start_year: int = Field(2018, ge=1900, le=2200, description="Calendar year of step 0.")
+
+
+class Population(Frozen):
+    """Citizens and firms: how many and how they are drawn."""
+
+    citizens: int = Field(10_000, ge=10, le=20_000_000, description="Citizen agents.")
+    firms_per_citizen: float = Field(
+        0.05, ge=0.0, le=1.0, description="Firm agents per citizen agent."
+    )
+    people_per_agent: float = Field(
+        1.0, gt=0, description="Real people one citizen agent stands for (scales counts)."
+    )
+    income_median_yuan: float = Field(
+        4_000.0, gt=0, description="Median monthly income (yuan/month); lognormal."
+    )
+    income_sigma: float = Field(0.7, ge=0.0, le=3.0, description="Log-sd of income.")
+    debtor_share: float = Field(0.3, ge=0.0, le=1.0, description="Share holding a loan.")
+    employed_share: float = Field(
+        0.6, ge=0.0, le=1.0, description="Share of citizens employed by a simulated firm."
+    )
+    honesty_mean: float = Field(
+        0.05, ge=0.0, le=10.0, description="Mean intrinsic cost of a violation (income share)."
+    )
+    honesty_sd: float = Field(0.05, ge=0.0, le=10.0, description="Sd of honesty (gamma).")
+    risk_attitude_mean: float = Field(
+        1.0,
+        gt=0.0,
+        le=3.0,
+        description="Penalty exponent theta: <1 risk-seeking, 1 neutral, >1 risk-averse.",
+    )
+    risk_attitude_sd: float = Field(0.0, ge=0.0, le=1.0, description="Sd of theta.")
+    firm_profit_median_yuan: float = Field(
+        200_000.0, gt=0, description="Median monthly profit of a firm (yuan/month)."
+    )
+    firm_profit_sigma: float = Field(1.0, ge=0.0, le=3.0, description="Log-sd of profit.")
+    professions: dict[str, float] = Field(
+        default_factory=lambda: {"doctor": 0.01, "public_servant": 0.05, "other": 0.94},
+        description="Profession -> population share (normalised).",
+    )
+
+    @model_validator(mode="after")
+    def _professions_positive(self) -> Population:
+        if not self.professions or any(v < 0 for v in self.professions.values()):
+            raise ValueError("professions: give at least one profession, shares >= 0")
+        if sum(self.professions.values()) <= 0:
+            raise ValueError("professions: shares must not all be zero")
+        return self
+
+
+class Network(Frozen):
+    """Citizens' social ties: a small-world ring (Watts-Strogatz) over city-sorted agents."""
+
+    mean_degree: int = Field(8, ge=0, le=100, description="Ties per citizen (even).")
+    rewiring: float = Field(
+        0.1, ge=0.0, le=1.0, description="Share of ties rewired to a random citizen."
+    )
+
+
+class Decision(Frozen):
+    """The deterrence choice (Becker; Allingham-Sandmo) with logit noise, norms and learning."""
+
+    logit_noise: float = Field(
+        0.1, ge=0.0, le=10.0, description="Logit scale (income share); 0 is deterministic."
+    )
+    honesty_weight: float = Field(1.0, ge=0.0, le=10.0, description="Weight of honesty cost.")
+    peer_weight: float = Field(
+        0.1, ge=0.0, le=10.0, description="Utility (income share) of neighbours all violating."
+    )
+    learning_rate_own: float = Field(
+        0.2, ge=0.0, le=1.0, description="Weight of own detection outcome in belief update."
+    )
+    learning_rate_social: float = Field(
+        0.05, ge=0.0, le=1.0, description="Weight of a neighbour's outcome in belief update."
+    )
+    initial_detection_belief: float = Field(
+        1.0, ge=0.0, le=10.0, description="Initial perceived / true detection probability."
+    )
+    monthly_discount_rate: float = Field(
+        0.01, gt=0.0, le=1.0, description="Discounts future months of listing (per month)."
+    )
+    shame_income_share: float = Field(
+        0.05, ge=0.0, le=10.0, description="Monthly cost of a published listing (income share)."
+    )
+    repayment_propensity: float = Field(
+        0.3, ge=0.0, le=1.0, description="Monthly chance a listed debtor with means pays."
+    )
+
+
+class IncomeShocks(Frozen):
+    """Involuntary default: an income shock leaves a debtor unable to pay."""
+
+    probability_per_month: float = Field(0.02, ge=0.0, le=1.0, description="Shock chance.")
+    loss_share_max: float = Field(
+        0.8, ge=0.0, le=1.0, description="Income lost in a shock: uniform on [0, this]."
+    )
+    subsistence_yuan: float = Field(
+        1_500.0, ge=0.0, description="Income needed to live (yuan/month)."
+    )
+    debt_service_income_share: float = Field(
+        0.25, ge=0.0, le=1.0, description="Monthly loan payment as share of normal income."
+    )
+
+
+class Records(Frozen):
+    """Wrong records (false positives) and their repair on appeal."""
+
+    false_record_rate_per_month: float = Field(
+        0.0005, ge=0.0, le=0.5, description="Chance a registered agent gets a wrong record."
+    )
+    false_record_points: float = Field(
+        100.0, ge=0.0, le=10_000.0, description="Points a wrong record deducts."
+    )
+    appeal_success_per_month: float = Field(
+        0.1, ge=0.0, le=1.0, description="Monthly chance a wrong record is repaired."
+    )
+
+
+class Migration(Frozen):
+    """Moves between cities; a listing not recognised at the destination is escaped."""
+
+    enabled: bool = Field(True, description="Whether citizens move between cities.")
+    rate_per_month: float = Field(0.001, ge=0.0, le=1.0, description="Move chance, unlisted.")
+    listed_rate_per_month: float = Field(
+        0.01, ge=0.0, le=1.0, description="Move chance while blacklisted."
+    )
+
+
+class Behaviour(Frozen):
+    """A scored act: a violation chosen for gain, or a pro-social act done for reward."""
+
+    actor: Actor = Field("citizen", description="Who can do it.")
+    kind: Literal["violation", "prosocial"] = Field("violation", description="Kind of act.")
+    opportunity_rate_per_month: float = Field(
+        0.1, ge=0.0, le=1.0, description="Chance per month an agent faces the choice."
+    )
+    debtors_only: bool = Field(False, description="Only loan holders face it.")
+    gain_income_share: float = Field(
+        0.1, ge=0.0, le=100.0, description="Median private gain (violation) in income share."
+    )
+    gain_sigma: float = Field(0.8, ge=0.0, le=5.0, description="Log-sd of the gain.")
+    cost_income_share: float = Field(
+        0.02, ge=0.0, le=100.0, description="Private cost of a pro-social act (income share)."
+    )
+    warm_glow_weight: float = Field(
+        1.0, ge=0.0, le=100.0, description="Pro-social: intrinsic value per unit honesty."
+    )
+    honour_income_share: float = Field(
+        0.0, ge=0.0, le=100.0, description="Pro-social: value of an honour (income share)."
+    )
+    fine_yuan: float = Field(200.0, ge=0.0, description="Fine when detected (yuan).")
+    detectability: float = Field(
+        0.3, ge=0.0, le=1.0, description="Detection chance at enforcement 1."
+    )
+    involuntary_from_income_shock: bool = Field(
+        False, description="Income shocks force this violation (involuntary default)."
+    )
+    repayable: bool = Field(
+        False, description="A listing for it ends when the debt is paid (if the scheme says)."
+    )
+    harms_employees_income_share: float = Field(
+        0.0, ge=0.0, le=1.0, description="Firm violation: employees' lost benefits (share)."
+    )
+
+
+class Sanction(Frozen):
+    """A restriction on a blacklisted agent, with its monthly cost to the bearer."""
+
+    applies_to: Actor = Field("citizen", description="Who bears it.")
+    cost_income_share: float = Field(
+        0.05, ge=0.0, le=10.0, description="Cost per month listed (income or profit share)."
+    )
+    restricts: Literal["flights", "trains", "none"] = Field(
+        "none", description="Travel it bars (counted in flight_banned / train_banned)."
+    )
+
+
+class Reward(Frozen):
+    """A preferential policy for red-listed agents, with its monthly value."""
+
+    applies_to: Actor = Field("citizen", description="Who receives it.")
+    value_income_share: float = Field(
+        0.02, ge=0.0, le=10.0, description="Value per month red-listed (income share)."
+    )
+
+
+class Band(Frozen):
+    """A named score band (grade): scores at or above `min_score` and below the next band."""
+
+    name: str
+    min_score: float
+
+
+class Scheme(Frozen):
+    """A points scheme with its red list and blacklist rules."""
+
+    base_score: float = Field(1000.0, description="Starting score (points).")
+    min_score: float = Field(0.0, description="Lowest possible score (points).")
+    max_score: float = Field(1300.0, description="Highest possible score (points).")
+    monthly_recovery_points: float = Field(
+        2.0, ge=0.0, le=1000.0, description="Points regained per month below base."
+    )
+    points: dict[str, float] = Field(
+        default_factory=dict, description="Behaviour -> points per recorded act (+/-)."
+    )
+    bands: list[Band] = Field(default_factory=list, description="Grades, for reporting.")
+    redlist_threshold: float = Field(1050.0, description="Red-listed at or above (points).")
+    blacklist_threshold: float = Field(600.0, description="Blacklisted when a record drops below.")
+    blacklist_behaviours: list[str] = Field(
+        default_factory=list, description="Serious behaviours: one record lists the agent."
+    )
+    blacklist_duration_months: int = Field(
+        24, ge=1, le=600, description="Listing length (months) unless permanent."
+    )
+    blacklist_permanent: bool = Field(
+        False, description="'Once untrustworthy, always restricted': listings never end."
+    )
+    published: bool = Field(True, description="Listings are published (public shaming).")
+    delist_on_payment: bool = Field(
+        True, description="A listing for a repayable behaviour ends when paid."
+    )
+    scope: Literal["city", "national"] = Field(
+        "city",
+        description="Where listings are recognised: the city (and its zone), or nationwide.",
+    )
+    sanctions: list[str] = Field(default_factory=list, description="Sanctions on listed agents.")
+    rewards: list[str] = Field(default_factory=list, description="Rewards of red-listed agents.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scheme:
+        if not self.min_score <= self.base_score <= self.max_score:
+            raise ValueError("need min_score <= base_score <= max_score")
+        if not self.blacklist_threshold <= self.redlist_threshold:
+            raise ValueError("need blacklist_threshold <= redlist_threshold")
+        return self
+
+
+class City(Frozen):
+    """A city: its share of the population, enforcement, data sharing and scheme."""
+
+    population_share: float = Field(1.0, gt=0.0, description="Relative population weight.")
+    enforcement: float = Field(
+        1.0, ge=0.0, le=10.0, description="Multiplies every behaviour's detectability."
+    )
+    data_sharing: float = Field(
+        0.8, ge=0.0, le=1.0, description="Chance a detected act reaches the credit record."
+    )
+    scheme: str | None = Field(None, description="Name of its scheme; none = no scoring.")
+    scheme_start_month: int = Field(0, ge=0, description="Step at which scoring starts.")
+
+
+class Zone(Frozen):
+    """A pilot zone whose member cities recognise each other's lists."""
+
+    members: list[str] = Field(min_length=1, description="Member cities.")
+    start_month: int = Field(0, ge=0, description="Step from which lists are recognised.")
+
+
+class Registration(Frozen):
+    """Real-name registration: coverage by profession, growing each month to 1."""
+
+    initial_coverage: dict[str, float] = Field(
+        default_factory=lambda: {"doctor": 1.0, "public_servant": 1.0, "other": 0.5},
+        description="Profession -> share registered at step 0.",
+    )
+    monthly_growth: float = Field(
+        0.01, ge=0.0, le=1.0, description="Coverage added per month (share), up to 1."
+    )
+
+
+def _default_behaviours() -> dict[str, Behaviour]:
+    return {
+        "loan_default": Behaviour(
+            opportunity_rate_per_month=1.0,
+            debtors_only=True,
+            gain_income_share=0.05,
+            fine_yuan=0.0,
+            detectability=0.9,
+            involuntary_from_income_shock=True,
+            repayable=True,
+        ),
+        "traffic_violation": Behaviour(opportunity_rate_per_month=0.2, fine_yuan=200.0),
+        "blood_donation": Behaviour(kind="prosocial", opportunity_rate_per_month=0.05),
+    }
+
+
+class Scenario(Frozen):
+    """A whole scenario file."""
+
+    simulation: Simulation = Simulation()
+    population: Population = Population()
+    network: Network = Network()
+    decision: Decision = Decision()
+    income_shocks: IncomeShocks = IncomeShocks()
+    records: Records = Records()
+    migration: Migration = Migration()
+    registration: Registration = Registration()
+    behaviours: dict[str, Behaviour] = Field(default_factory=_default_behaviours)
+    sanctions: dict[str, Sanction] = Field(
+        default_factory=lambda: {
+            "no_flights": Sanction(cost_income_share=0.05, restricts="flights"),
+            "no_trains": Sanction(cost_income_share=0.05, restricts="trains"),
+        }
+    )
+    rewards: dict[str, Reward] = Field(
+        default_factory=lambda: {"fast_track_approval": Reward(value_income_share=0.02)}
+    )
+    schemes: dict[str, Scheme] = Field(
+        default_factory=lambda: {
+            "default": Scheme(
+                points={"loan_default": -100, "traffic_violation": -20, "blood_donation": 20},
+                blacklist_behaviours=["loan_default"],
+                sanctions=["no_flights", "no_trains"],
+                rewards=["fast_track_approval"],
+            )
+        }
+    )
+    cities: dict[str, City] = Field(default_factory=lambda: {"city": City(scheme="default")})
+    zones: dict[str, Zone] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Scenario:
+        problems: list[str] = []
+        known = {
+            "behaviour": set(self.behaviours),
+            "sanction": set(self.sanctions),
+            "reward": set(self.rewards),
+        }
+        for name, scheme in self.schemes.items():
+            for key, kind, used in (
+                ("points", "behaviour", scheme.points),
+                ("blacklist_behaviours", "behaviour", scheme.blacklist_behaviours),
+                ("sanctions", "sanction", scheme.sanctions),
+                ("rewards", "reward", scheme.rewards),
+            ):
+                for ref in used:
+                    if ref not in known[kind]:
+                        problems.append(
+                            f"schemes.{name}.{key}: unknown {kind} {ref!r}; "
+                            f"allowed: {sorted(known[kind])}"
+                        )
+        for name, city in self.cities.items():
+            if city.scheme is not None and city.scheme not in self.schemes:
+                problems.append(
+                    f"cities.{name}.scheme: unknown scheme {city.scheme!r}; "
+                    f"allowed: {sorted(self.schemes)}"
+                )
+        for name, zone in self.zones.items():
+            for member in zone.members:
+                if member not in self.cities:
+                    problems.append(
+                        f"zones.{name}.members: unknown city {member!r}; "
+                        f"allowed: {sorted(self.cities)}"
+                    )
+        professions = set(self.population.professions)
+        for profession in self.registration.initial_coverage:
+            if profession not in professions:
+                problems.append(
+                    f"registration.initial_coverage: unknown profession {profession!r}; "
+                    f"allowed: {sorted(professions)}"
+                )
+        for profession, share in self.registration.initial_coverage.items():
+            if not 0.0 <= share <= 1.0:
+                problems.append(
+                    f"registration.initial_coverage.{profession}: {share} is not in [0, 1]"
+                )
+        if not self.cities:
+            problems.append("cities: at least one city is needed")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the scenario as run (canonical JSON)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse `key.path=value`; the value is read as TOML, else taken as a string."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text!r}: expected key.path=value")
+    key, raw = text.split("=", 1)
+    path = [part for part in key.strip().split(".") if part]
+    if not path:
+        raise ScenarioError(f"--set {text!r}: empty key path")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return path, value
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of raw scenario data with dotted-path overrides applied."""
+    merged = json.loads(json.dumps(data))
+    for dotted, value in overrides.items():
+        path = dotted.split(".") if isinstance(dotted, str) else list(dotted)
+        node = merged
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[path[-1]] = value
+    return merged
+
+
+def read_scenario_data(path: Path) -> dict[str, Any]:
+    """Read a TOML file into a dict, turning I/O and syntax errors into ScenarioError."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a directory, expected a .toml file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path}: cannot read file ({error})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+
+
+def scenario_from_data(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate raw data into a Scenario, or raise ScenarioError naming source and key."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(describe_validation_error(source, error)) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file, with optional `{"a.b": value}` overrides."""
+    data = read_scenario_data(Path(path))
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return scenario_from_data(data, str(path))
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the scenario format, for editors."""
+    return Scenario.model_json_schema()

@@ -1,0 +1,49 @@
+"""Stage 3, score: recovery toward the base score, then points for this step's records.
+
+Each city's scheme gives a base score, bounds, a point table and a monthly recovery: a score
+below base regains `monthly_recovery_points` a month, never passing base. Scores always stay
+within [min_score, max_score] of the agent's city scheme.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.behave import Acts
+from sim.population import Population
+from sim.rules import RuleTables
+
+
+def recover(population: Population, rules: RuleTables) -> None:
+    """Move scores below base up by the scheme's monthly recovery, capped at base."""
+    scheme = rules.city_scheme[population.city]
+    base = rules.base_score[scheme]
+    below = population.score < base
+    if below.any():
+        raised = population.score[below] + rules.recovery_points[scheme[below]]
+        population.score[below] = np.minimum(raised, base[below])
+
+
+def clip_scores(population: Population, rules: RuleTables, agents: np.ndarray) -> None:
+    """Keep the given agents' scores within their scheme's bounds."""
+    scheme = rules.city_scheme[population.city[agents]]
+    population.score[agents] = np.clip(
+        population.score[agents], rules.min_score[scheme], rules.max_score[scheme]
+    )
+
+
+def apply_records(
+    population: Population,
+    rules: RuleTables,
+    acts: Acts,
+    wrongly_recorded: np.ndarray,
+    false_record_points: float,
+) -> None:
+    """Add the points of recorded acts and deduct those of wrong records."""
+    recorded = acts.recorded
+    agents = acts.agent[recorded]
+    scheme = rules.city_scheme[population.city[agents]]
+    np.add.at(population.score, agents, rules.points[scheme, acts.behaviour[recorded]])
+    np.subtract.at(population.score, wrongly_recorded, false_record_points)
+    np.add.at(population.false_record_points, wrongly_recorded, false_record_points)
+    clip_scores(population, rules, np.concatenate([agents, wrongly_recorded]))
