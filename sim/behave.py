@@ -51,9 +51,10 @@ class Acts:
             empty = np.empty(0, dtype=np.int64)
             return cls(empty, empty, empty, empty.astype(bool), empty.astype(bool))
         return cls(
-            *(np.concatenate([getattr(p, name) for p in parts]) for name in (
-                "agent", "column", "behaviour", "involuntary", "prosocial"
-            ))
+            *(
+                np.concatenate([getattr(p, name) for p in parts])
+                for name in ("agent", "column", "behaviour", "involuntary", "prosocial")
+            )
         )
 
 
@@ -113,8 +114,10 @@ def full_penalty(
         (rules.redlist_threshold[scheme] - after) / np.maximum(rules.recovery_points[scheme], 1e-9),
         0.0,
     )
-    redlist_loss = loses_red * reward * annuity_months(
-        months_to_recover, scenario.decision.monthly_discount_rate
+    redlist_loss = (
+        loses_red
+        * reward
+        * annuity_months(months_to_recover, scenario.decision.monthly_discount_rate)
     )
     fine = rules.fine_yuan[behaviour] / population.income[agents]
     return fine + record_chance * (listing_cost + redlist_loss)

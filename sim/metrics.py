@@ -39,9 +39,7 @@ def _share(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np
     """Ratio that is 0 where the denominator is 0."""
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.asarray(denominator, dtype=np.float64)
-    return np.divide(
-        numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0
-    )
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
 
 
 def concentration_index(values: np.ndarray, income_rank: np.ndarray) -> float:
@@ -96,9 +94,7 @@ def collect(
         "flight_banned": int(flight.sum()) * people_per_agent,
         "train_banned": int(train.sum()) * people_per_agent,
         "involuntary_blacklisted_share": float(_share((cause == INVOLUNTARY).sum(), n_listed)),
-        "false_positive_blacklisted_share": float(
-            _share((cause == FALSE_RECORD).sum(), n_listed)
-        ),
+        "false_positive_blacklisted_share": float(_share((cause == FALSE_RECORD).sum(), n_listed)),
         "newly_listed": events.newly_listed,
         "listings_expired": events.expired,
         "paid_after_listing": events.paid_after_listing,

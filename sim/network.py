@@ -20,7 +20,9 @@ class Peers(Protocol):
         ...
 
 
-def small_world(rng: np.random.Generator, n: int, mean_degree: int, rewiring: float) -> sp.csr_array:
+def small_world(
+    rng: np.random.Generator, n: int, mean_degree: int, rewiring: float
+) -> sp.csr_array:
     """Watts-Strogatz graph as a symmetric CSR adjacency matrix (entries 1, no self ties).
 
     Agents are sorted by city, so ring neighbours mostly share a city and rewired ties

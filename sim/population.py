@@ -28,7 +28,9 @@ class Population:
     honesty: np.ndarray  # float32 intrinsic cost of violating (income share)
     risk_attitude: np.ndarray  # float32 penalty exponent theta
     profession: np.ndarray  # int64 profession index (firms: 0)
-    registration_draw: np.ndarray  # float32 U(0,1); registered once coverage exceeds it (-1: always)
+    registration_draw: (
+        np.ndarray
+    )  # float32 U(0,1); registered once coverage exceeds it (-1: always)
     debtor: np.ndarray  # bool
     behaviours: np.ndarray  # int64 global behaviour indices
     perceived_detection: np.ndarray  # float32 [n, len(behaviours)]
@@ -105,7 +107,9 @@ def _cities_sorted(rng: np.random.Generator, n: int, shares: np.ndarray) -> np.n
     return np.repeat(np.arange(shares.size), counts)
 
 
-def _beliefs(rules: RuleTables, city: np.ndarray, behaviours: np.ndarray, bias: float) -> np.ndarray:
+def _beliefs(
+    rules: RuleTables, city: np.ndarray, behaviours: np.ndarray, bias: float
+) -> np.ndarray:
     """Initial perceived detection: the true probability times a belief bias."""
     belief = rules.detection[city][:, behaviours] * bias
     return np.clip(belief, 0.0, 1.0).astype(np.float32)

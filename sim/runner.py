@@ -1,0 +1,121 @@
+"""Running a scenario: the Python API behind `creditsim run`.
+
+from sim import load_scenario, simulate
+result = simulate(load_scenario("scenarios/hangzhou.toml", {"population.citizens": 5000}))
+result.timeseries            # pandas DataFrame, one row per step
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from sim.model import CreditModel
+from sim.scenario import Scenario
+from sim.seeding import make_generator
+from sim.store import agents_table, package_versions, write_run
+
+
+@dataclass
+class RunResult:
+    """A finished simulation in memory."""
+
+    model: CreditModel
+    seed: int
+    keys: tuple[int, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per step (see docs/output.md)."""
+        return self.model.timeseries()
+
+    def agents(self) -> pa.Table:
+        """Final state of every citizen and firm."""
+        rules = self.model.rules
+        return pa.concat_tables(
+            [
+                agents_table(self.model.citizens, rules.city_names),
+                agents_table(self.model.firms, rules.city_names),
+            ]
+        )
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int | None = None,
+    keys: tuple[int, ...] = (),
+    progress: bool = False,
+) -> RunResult:
+    """Build the model from a seed (and design/replicate keys) and run every step."""
+    seed = scenario.simulation.seed if seed is None else seed
+    started = time.perf_counter()
+    model = CreditModel(scenario, rng=make_generator(seed, *keys))
+    built = time.perf_counter()
+    steps = range(scenario.simulation.steps)
+    for _ in tqdm(
+        steps,
+        desc=scenario.simulation.name,
+        unit="step",
+        disable=not progress,
+        file=sys.stderr,
+        leave=False,
+    ):
+        model.step()
+    finished = time.perf_counter()
+    timings = {"setup_seconds": built - started, "run_seconds": finished - built}
+    return RunResult(model=model, seed=seed, keys=tuple(keys), timings=timings)
+
+
+def run_id(scenario: Scenario, seed: int, keys: tuple[int, ...] = ()) -> str:
+    """Deterministic run directory name: scenario name, seed, keys and scenario hash."""
+    key_text = "".join(f"-k{k}" for k in keys)
+    return f"{scenario.simulation.name}-s{seed}{key_text}-{scenario.digest()[:10]}"
+
+
+def manifest(result: RunResult, identifier: str, extra: dict[str, Any] | None = None) -> dict:
+    """What a run needs to be reproduced: scenario as run, hash, seeds, versions, timings."""
+    scenario = result.model.config
+    return {
+        "run_id": identifier,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": result.seed,
+        "seed_keys": list(result.keys),
+        "scenario_sha256": scenario.digest(),
+        "scenario": scenario.model_dump(mode="json"),
+        "steps": scenario.simulation.steps,
+        "citizens": result.model.citizens.size,
+        "firms": result.model.firms.size,
+        "python": sys.version.split()[0],
+        "packages": package_versions(),
+        "timings": result.timings,
+        **(extra or {}),
+    }
+
+
+def run_to_disk(
+    scenario: Scenario,
+    out: Path,
+    seed: int | None = None,
+    keys: tuple[int, ...] = (),
+    progress: bool = False,
+    extra_manifest: dict[str, Any] | None = None,
+) -> Path:
+    """Simulate and write `<out>/<run-id>/` atomically; returns the run directory."""
+    result = simulate(scenario, seed=seed, keys=keys, progress=progress)
+    identifier = run_id(scenario, result.seed, result.keys)
+    started = time.perf_counter()
+    timeseries = result.timeseries
+    agents = result.agents()
+    result.timings["collect_seconds"] = time.perf_counter() - started
+    return write_run(
+        Path(out) / identifier, timeseries, agents, manifest(result, identifier, extra_manifest)
+    )
