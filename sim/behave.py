@@ -145,7 +145,9 @@ def _violations(
     behaviour = int(population.behaviours[column])
     penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
     theta = population.risk_attitude[candidates]
-    expected = population.perceived_detection[candidates, column] * penalty**theta
+    if np.any(theta != 1.0):
+        penalty = penalty**theta
+    expected = population.perceived_detection[candidates, column] * penalty
     gain = rules.gain_median[behaviour] * np.exp(
         rules.gain_sigma[behaviour] * rng.standard_normal(candidates.size)
     )

@@ -55,6 +55,47 @@ def _grouped(prefix: str, keys: list[str], values: np.ndarray) -> dict[str, floa
     return {f"{prefix}{key}": float(v) for key, v in zip(keys, values, strict=True)}
 
 
+FLAGS = (
+    "violated",
+    "blacklisted",
+    "redlisted",
+    "involuntary_listed",
+    "false_listed",
+    "flight_banned",
+    "train_banned",
+)
+CODES = 1 << len(FLAGS)
+
+
+def state_codes(citizens: Citizens, rules: RuleTables) -> np.ndarray:
+    """One small integer per citizen whose bits are the FLAGS (so one bincount counts all)."""
+    code = citizens.violated.astype(np.uint8)
+    code |= citizens.blacklisted.view(np.uint8) << 1
+    code |= citizens.redlisted.view(np.uint8) << 2
+    listed = np.flatnonzero(citizens.blacklisted)
+    cause = citizens.listing_cause[listed]
+    scheme = rules.city_scheme[citizens.listing_city[listed]]
+    extra = (
+        ((cause == INVOLUNTARY) << 3)
+        | ((cause == FALSE_RECORD) << 4)
+        | (rules.restricts_flights[scheme] << 5)
+        | (rules.restricts_trains[scheme] << 6)
+    ).astype(np.uint8)
+    code[listed] |= extra
+    return code
+
+
+def flag_counts(codes: np.ndarray, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """Per group, how many agents have each flag set."""
+    table = np.bincount(group * CODES + codes, minlength=n_groups * CODES)
+    table = table.reshape(n_groups, CODES)
+    every_code = np.arange(CODES)
+    return {
+        flag: table[:, (every_code >> bit) & 1 == 1].sum(axis=1)
+        for bit, flag in enumerate(FLAGS)
+    }
+
+
 def collect(
     step: int,
     citizens: Citizens,
@@ -66,16 +107,19 @@ def collect(
     """Compute the outcome row for one step."""
     acts = events.citizen_acts
     violation = acts.violation
-    listed = citizens.blacklisted
-    n_listed = int(listed.sum())
-    cause = citizens.listing_cause
-    listing_scheme = rules.city_scheme[citizens.listing_city]
-    flight = listed & rules.restricts_flights[listing_scheme]
-    train = listed & rules.restricts_trains[listing_scheme]
-    ever_listed = citizens.times_listed > 0
+    n = max(citizens.size, 1)
+    codes = state_codes(citizens, rules)
+    quintile = citizens.income_quintile
+    by_quintile = flag_counts(codes, quintile, QUINTILES)
+    total = {flag: int(counts.sum()) for flag, counts in by_quintile.items()}
+    n_listed = total["blacklisted"]
+    times_listed = citizens.times_listed
+    ever_listed = times_listed > 0
+    n_ever = int(ever_listed.sum())
+    rewards = events.transfers.reward_value_yuan
     row: dict[str, float] = {
         "step": step,
-        "compliance_rate": 1.0 - float(citizens.violated.mean()) if citizens.size else 1.0,
+        "compliance_rate": 1.0 - total["violated"] / n,
         "firm_compliance_rate": 1.0 - float(firms.violated.mean()) if firms.size else 1.0,
         "violations": int(violation.sum()),
         "detected_violations": int((acts.detected & violation).sum()),
@@ -86,74 +130,72 @@ def collect(
         "firm_detected_violations": int(
             (events.firm_acts.detected & events.firm_acts.violation).sum()
         ),
-        "blacklisted_share": n_listed / max(citizens.size, 1),
+        "blacklisted_share": n_listed / n,
         "blacklisted_people": n_listed * people_per_agent,
         "firms_blacklisted_share": float(firms.blacklisted.mean()) if firms.size else 0.0,
-        "redlisted_share": float(citizens.redlisted.mean()),
+        "redlisted_share": total["redlisted"] / n,
         "firms_redlisted_share": float(firms.redlisted.mean()) if firms.size else 0.0,
-        "flight_banned": int(flight.sum()) * people_per_agent,
-        "train_banned": int(train.sum()) * people_per_agent,
-        "involuntary_blacklisted_share": float(_share((cause == INVOLUNTARY).sum(), n_listed)),
-        "false_positive_blacklisted_share": float(_share((cause == FALSE_RECORD).sum(), n_listed)),
+        "flight_banned": total["flight_banned"] * people_per_agent,
+        "train_banned": total["train_banned"] * people_per_agent,
+        "involuntary_blacklisted_share": float(_share(total["involuntary_listed"], n_listed)),
+        "false_positive_blacklisted_share": float(_share(total["false_listed"], n_listed)),
         "newly_listed": events.newly_listed,
         "listings_expired": events.expired,
         "paid_after_listing": events.paid_after_listing,
         "paid_after_listing_people": events.paid_after_listing * people_per_agent,
         "wrong_records_repaired": events.repaired,
-        "reoffending_share": float(_share((citizens.times_listed > 1).sum(), ever_listed.sum())),
-        "mean_months_listed": float(
-            citizens.months_listed[ever_listed].mean() if ever_listed.any() else 0.0
-        ),
+        "reoffending_share": float(_share(int((times_listed > 1).sum()), n_ever)),
+        "mean_months_listed": float(citizens.months_listed[ever_listed].mean()) if n_ever else 0.0,
         "mean_score": float(citizens.score.mean()),
         "mean_perceived_detection": float(citizens.perceived_detection.mean())
         if citizens.perceived_detection.size
         else 0.0,
         "sanction_cost_yuan": events.transfers.sanction_cost_yuan * people_per_agent,
         "firm_sanction_cost_yuan": events.sanction_cost_firms_yuan * people_per_agent,
-        "reward_value_yuan": float(events.transfers.reward_value_yuan.sum()) * people_per_agent,
-        "reward_concentration_index": concentration_index(
-            events.transfers.reward_value_yuan, citizens.income_rank
-        ),
+        "reward_value_yuan": float(rewards.sum()) * people_per_agent,
+        "reward_concentration_index": concentration_index(rewards, citizens.income_rank),
         "moves": events.moves.moved,
         "listed_moves": events.moves.listed_moved,
         "escaped_listings": events.moves.escaped,
     }
-    quintile = citizens.income_quintile
     size_q = np.bincount(quintile, minlength=QUINTILES)
     keys_q = [f"_q{q + 1}" for q in range(QUINTILES)]
-    for name, mask in (
-        ("compliance_rate", ~citizens.violated),
-        ("blacklisted_share", listed),
-        ("redlisted_share", citizens.redlisted),
-        ("involuntary_blacklisted_share", listed & (cause == INVOLUNTARY)),
-    ):
-        counts = np.bincount(quintile, weights=mask, minlength=QUINTILES)
-        row.update(_grouped(name, keys_q, _share(counts, size_q)))
+    _add_group_shares(row, keys_q, by_quintile, size_q, with_involuntary=True)
     row.update(
         _grouped(
             "reward_value_yuan",
             keys_q,
-            np.bincount(quintile, weights=events.transfers.reward_value_yuan, minlength=QUINTILES)
-            * people_per_agent,
+            np.bincount(quintile, weights=rewards, minlength=QUINTILES) * people_per_agent,
         )
     )
     n_cities = len(rules.city_names)
     city = citizens.city
+    by_city = flag_counts(codes, city, n_cities)
     size_c = np.bincount(city, minlength=n_cities)
     keys_c = [f"__{name}" for name in rules.city_names]
-    row.update(_grouped("population_share", keys_c, size_c / max(citizens.size, 1)))
-    for name, mask in (
-        ("compliance_rate", ~citizens.violated),
-        ("blacklisted_share", listed),
-        ("redlisted_share", citizens.redlisted),
-    ):
-        counts = np.bincount(city, weights=mask, minlength=n_cities)
-        row.update(_grouped(name, keys_c, _share(counts, size_c)))
-    row.update(
-        _grouped(
-            "mean_score",
-            keys_c,
-            _share(np.bincount(city, weights=citizens.score, minlength=n_cities), size_c),
-        )
-    )
+    row.update(_grouped("population_share", keys_c, size_c / n))
+    _add_group_shares(row, keys_c, by_city, size_c, with_involuntary=False)
+    score_sum = np.bincount(city, weights=citizens.score, minlength=n_cities)
+    row.update(_grouped("mean_score", keys_c, _share(score_sum, size_c)))
     return row
+
+
+def _add_group_shares(
+    row: dict[str, float],
+    keys: list[str],
+    counts: dict[str, np.ndarray],
+    sizes: np.ndarray,
+    with_involuntary: bool,
+) -> None:
+    """Add compliance, blacklisted and red-listed shares (and involuntary) per group."""
+    row.update(_grouped("compliance_rate", keys, 1.0 - _share(counts["violated"], sizes)))
+    row.update(_grouped("blacklisted_share", keys, _share(counts["blacklisted"], sizes)))
+    row.update(_grouped("redlisted_share", keys, _share(counts["redlisted"], sizes)))
+    if with_involuntary:
+        row.update(
+            _grouped(
+                "involuntary_blacklisted_share",
+                keys,
+                _share(counts["involuntary_listed"], sizes),
+            )
+        )

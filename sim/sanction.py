@@ -51,9 +51,9 @@ def sanction_and_reward(
 
 def harm_employees(citizens: Citizens, firms: Population, rules: RuleTables, acts: Acts) -> None:
     """Set each employee's income share lost to its employer's violations this month."""
-    harm = np.zeros(firms.size)
     harmful = acts.violation & (rules.harms_employees[acts.behaviour] > 0)
+    if not harmful.any() and not citizens.employer_harm.any():
+        return
+    harm = np.zeros(firms.size + 1)  # the last slot is "no employer" (row -1)
     np.maximum.at(harm, acts.agent[harmful], rules.harms_employees[acts.behaviour[harmful]])
-    employed = citizens.employer >= 0
-    citizens.employer_harm[:] = 0.0
-    citizens.employer_harm[employed] = harm[citizens.employer[employed]]
+    citizens.employer_harm[:] = harm[citizens.employer]

@@ -382,8 +382,15 @@ class Scenario(Frozen):
                     f"cities.{name}.scheme: unknown scheme {city.scheme!r}; "
                     f"allowed: {sorted(self.schemes)}"
                 )
+        zone_of: dict[str, str] = {}
         for name, zone in self.zones.items():
             for member in zone.members:
+                if member in zone_of and zone_of[member] != name:
+                    problems.append(
+                        f"zones.{name}.members: city {member!r} is already in zone "
+                        f"{zone_of[member]!r}; a city belongs to at most one zone"
+                    )
+                zone_of[member] = name
                 if member not in self.cities:
                     problems.append(
                         f"zones.{name}.members: unknown city {member!r}; "
