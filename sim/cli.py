@@ -99,5 +99,138 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
+ExperimentPath = Annotated[Path, typer.Argument(help="Experiment file (TOML).")]
+WorkersOption = Annotated[
+    int | None, typer.Option(min=1, help="Local worker processes (default: all cores).")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Run on a Dask cluster: scheduler address tcp://HOST:PORT.")
+]
+ResumeOption = Annotated[
+    bool,
+    typer.Option("--resume/--fresh", help="Skip finished runs (default), or rerun every run."),
+]
+ResultsOption = Annotated[
+    Path, typer.Option("--out", help="Parent directory of results/<experiment>/.")
+]
+ProgressOption = Annotated[bool, typer.Option(help="Show a progress bar.")]
+
+
+def _run_experiment(
+    experiment_path: Path,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    out: Path,
+    progress: bool,
+):
+    """Load an experiment, run what is not finished, report; returns (experiment, report)."""
+    from sim.experiment import load_experiment
+    from sim.sweep import run_experiment
+
+    experiment = load_experiment(experiment_path)
+    report = run_experiment(
+        experiment, out, workers=workers, scheduler=scheduler, resume=resume, progress=progress
+    )
+    typer.echo(
+        f"{experiment.name}: {report.planned} runs planned, {report.skipped} already finished, "
+        f"{report.ran} run now, {report.failed} failed",
+        err=True,
+    )
+    return experiment, report
+
+
+@app.command()
+def sweep(
+    experiment_path: ExperimentPath,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = True,
+    out: ResultsOption = Path("results"),
+    progress: ProgressOption = True,
+) -> None:
+    """Run every design point and replication; print the summary.parquet path last."""
+    with user_errors():
+        _, report = _run_experiment(experiment_path, workers, scheduler, resume, out, progress)
+    typer.echo(str(report.results_dir / "summary.parquet"))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def compare(
+    experiment_path: ExperimentPath,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = True,
+    out: ResultsOption = Path("results"),
+    progress: ProgressOption = True,
+) -> None:
+    """Run the designs with common random numbers; print paired differences with 95% CIs."""
+    from sim.compare import compare_designs, format_table
+
+    with user_errors():
+        from sim.experiment import load_experiment
+
+        experiment = load_experiment(experiment_path)
+        if len(experiment.spec.designs) < 2:
+            raise ScenarioError(
+                f"{experiment_path}: designs: compare needs at least two [designs.<name>] "
+                f"tables; found {sorted(experiment.spec.designs)}"
+            )
+        _, report = _run_experiment(experiment_path, workers, scheduler, resume, out, progress)
+        outcomes = experiment.spec.outcomes
+        comparison = compare_designs(
+            report.summary, experiment.design_names, experiment.baseline, list(outcomes)
+        )
+        path = report.results_dir / "comparison.parquet"
+        comparison.to_parquet(path, index=False)
+    better = {name: outcome.more_is_better for name, outcome in outcomes.items()}
+    typer.echo(format_table(comparison, better))
+    typer.echo(str(path))
+
+
+@app.command()
+def sensitivity(
+    experiment_path: ExperimentPath,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = True,
+    out: ResultsOption = Path("results"),
+    progress: ProgressOption = True,
+) -> None:
+    """Run a Saltelli design; print Sobol first-order and total indices with 95% CIs."""
+    from sim.seeding import make_generator
+    from sim.sensitivity import analyse
+
+    with user_errors():
+        from sim.experiment import load_experiment
+
+        experiment = load_experiment(experiment_path)
+        spec = experiment.spec
+        if spec.sampling.method != "saltelli" or spec.sensitivity is None:
+            raise ScenarioError(
+                f"{experiment_path}: sensitivity needs sampling.method = 'saltelli' and a "
+                f"[sensitivity] table; found sampling.method = {spec.sampling.method!r}"
+                + ("" if spec.sensitivity else " and no [sensitivity] table")
+            )
+        _, report = _run_experiment(experiment_path, workers, scheduler, resume, out, progress)
+        factors = list(experiment.factors)
+        points = int(spec.sampling.points) * (len(factors) + 2)  # type: ignore[arg-type]
+        table = analyse(
+            report.summary,
+            points,
+            factors,
+            spec.sensitivity.outcomes or list(spec.outcomes),
+            spec.sensitivity.factors or factors,
+            make_generator(spec.experiment.seed, 1),
+            spec.sensitivity.bootstrap_resamples,
+        )
+        path = report.results_dir / "sensitivity.parquet"
+        table.to_parquet(path, index=False)
+    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(str(path))
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,361 @@
+"""Experiment files: many runs of one base scenario, as TOML validated into frozen models.
+
+An experiment names a base scenario (a path relative to the experiment file), overrides for
+every run, and then separates, as EMA Workbench does, the *policy levers* a planner chooses
+from the *uncertain* behavioural parameters nobody knows precisely, and the *outcomes* to
+summarise. Levers and uncertainties are both factors: a dotted scenario key with a list of
+`values` or a `low`..`high` range. Named `designs` (sets of overrides) are compared with
+common random numbers. See docs/experiments.md.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import ScenarioError, describe_validation_error
+from sim.outcomes import Outcome
+from sim.scenario import (
+    Scenario,
+    apply_overrides,
+    read_scenario_data,
+    scenario_from_data,
+)
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+FACTOR_KEYS = frozenset({"values", "low", "high", "levels"})
+Scalar = bool | int | float | str
+
+
+class Frozen(BaseModel):
+    """Base for experiment tables: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Factor(Frozen):
+    """A scenario value varied between runs: a list of `values`, or a `low`..`high` range."""
+
+    values: list[Scalar] | None = Field(None, min_length=1, description="Levels to use.")
+    low: float | None = Field(None, description="Lower end of a range.")
+    high: float | None = Field(None, description="Upper end of a range.")
+    levels: int | None = Field(
+        None, ge=2, le=1000, description="Grid only: evenly spaced levels across the range."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Factor:
+        ranged = self.low is not None or self.high is not None
+        if self.values is not None and ranged:
+            raise ValueError("give either `values` or `low` and `high`, not both")
+        if self.values is None and not ranged:
+            raise ValueError("give `values = [...]` or `low` and `high`")
+        if ranged and (self.low is None or self.high is None):
+            raise ValueError("a range needs both `low` and `high`")
+        if ranged and not self.low < self.high:  # type: ignore[operator]
+            raise ValueError(f"need low < high, got low = {self.low}, high = {self.high}")
+        if self.levels is not None and not ranged:
+            raise ValueError("`levels` only applies to a `low`..`high` range")
+        return self
+
+    @property
+    def ranged(self) -> bool:
+        """Whether the factor is a continuous range (else a list of values)."""
+        return self.values is None
+
+
+class ExperimentHeader(Frozen):
+    """The [experiment] table: identity, base scenario, replications and master seed."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Results go to results/<name>/.")
+    description: str = Field("", description="What the experiment asks.")
+    scenario: str = Field(description="Base scenario file, relative to the experiment file.")
+    replications: int = Field(1, ge=1, le=10_000, description="Runs per design point.")
+    seed: int = Field(0, ge=0, description="Master seed of every run's SeedSequence.")
+
+
+class Sampling(Frozen):
+    """How design points are drawn from the factors."""
+
+    method: Literal["grid", "latin_hypercube", "sobol", "random", "saltelli"] = Field(
+        "grid",
+        description="grid: every combination of values; latin_hypercube/sobol/random: "
+        "`points` draws (scipy.stats.qmc); saltelli: the A, B, AB_i matrices of a "
+        "Sobol sensitivity analysis, `points` (a power of 2) base samples.",
+    )
+    points: int | None = Field(None, ge=1, le=1_000_000, description="Sampled points.")
+
+    @model_validator(mode="after")
+    def _points_given(self) -> Sampling:
+        if self.method == "grid" and self.points is not None:
+            raise ValueError("`points` is not used by method = 'grid'")
+        if self.method != "grid" and self.points is None:
+            raise ValueError(f"method = {self.method!r} needs `points`")
+        if self.method in {"sobol", "saltelli"} and self.points & (self.points - 1):  # type: ignore[operator]
+            raise ValueError(f"method = {self.method!r} needs `points` to be a power of 2")
+        return self
+
+
+class Compare(Frozen):
+    """The [compare] table."""
+
+    baseline: str | None = Field(None, description="Design the others are compared with.")
+
+
+class Sensitivity(Frozen):
+    """The [sensitivity] table."""
+
+    outcomes: list[str] | None = Field(None, description="Outcomes to analyse (default all).")
+    factors: list[str] | None = Field(None, description="Factors to report (default all).")
+    bootstrap_resamples: int = Field(
+        1000, ge=100, le=100_000, description="Bootstrap resamples for the 95% CIs."
+    )
+
+
+class ExperimentFile(Frozen):
+    """A whole experiment file, before the base scenario is read."""
+
+    experiment: ExperimentHeader
+    overrides: dict[str, Any] = Field(default_factory=dict, description="Applied to every run.")
+    levers: dict[str, Factor] = Field(default_factory=dict, description="Policy levers.")
+    uncertainties: dict[str, Factor] = Field(
+        default_factory=dict, description="Uncertain parameters."
+    )
+    sampling: Sampling = Sampling()
+    designs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Named designs: overrides on top of [overrides]."
+    )
+    compare: Compare = Compare()
+    sensitivity: Sensitivity | None = None
+    outcomes: dict[str, Outcome] = Field(min_length=1, description="Outcomes per run.")
+
+    @model_validator(mode="after")
+    def _names(self) -> ExperimentFile:
+        problems = []
+        for name in list(self.designs) + list(self.outcomes):
+            if not re.match(NAME_PATTERN, name):
+                problems.append(f"{name!r} is not a valid name (letters, digits, _ and -)")
+        shared = set(self.levers) & set(self.uncertainties)
+        if shared:
+            problems.append(f"{sorted(shared)} are both levers and uncertainties")
+        if self.compare.baseline is not None and self.compare.baseline not in self.designs:
+            problems.append(
+                f"compare.baseline: unknown design {self.compare.baseline!r}; "
+                f"allowed: {sorted(self.designs)}"
+            )
+        if self.sensitivity is not None:
+            for key, known in (
+                ("outcomes", set(self.outcomes)),
+                ("factors", set(self.levers) | set(self.uncertainties)),
+            ):
+                for name in getattr(self.sensitivity, key) or []:
+                    if name not in known:
+                        problems.append(
+                            f"sensitivity.{key}: unknown {key[:-1]} {name!r}; "
+                            f"allowed: {sorted(known)}"
+                        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment: the file's content plus its base scenario data."""
+
+    spec: ExperimentFile
+    path: Path
+    base_data: dict[str, Any]
+    integer_factors: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> str:
+        """The experiment's name (its results directory)."""
+        return self.spec.experiment.name
+
+    @cached_property
+    def factors(self) -> dict[str, Factor]:
+        """Levers then uncertainties, in file order, keyed by dotted scenario path."""
+        return {**self.spec.levers, **self.spec.uncertainties}
+
+    @property
+    def design_names(self) -> list[str]:
+        """Design names in file order; one unnamed design ("") when none are given."""
+        return list(self.spec.designs) or [""]
+
+    @property
+    def baseline(self) -> str:
+        """The design others are compared with: [compare] baseline, else the first."""
+        return self.spec.compare.baseline or self.design_names[0]
+
+    def scenario_data(self, design: str, factor_values: dict[str, Any]) -> dict[str, Any]:
+        """Raw scenario data of one run: base, overrides, design, then factor values."""
+        design_overrides = self.spec.designs.get(design, {}) if design else {}
+        return apply_overrides(
+            self.base_data, {**self.spec.overrides, **design_overrides, **factor_values}
+        )
+
+    def scenario(self, design: str, factor_values: dict[str, Any]) -> Scenario:
+        """The validated scenario of one run; a bad combination names the experiment file."""
+        where = f"{self.path} (design {design!r}, {factor_values})" if design else str(self.path)
+        if not design and factor_values:
+            where = f"{self.path} (factors {factor_values})"
+        return scenario_from_data(self.scenario_data(design, factor_values), where)
+
+
+def flatten(table: dict[str, Any], stop: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Nested TOML tables to dotted keys; a table holding any `stop` key is a leaf."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict) and not (stop and stop & set(value)) and value:
+            for inner, leaf in flatten(value, stop).items():
+                flat[f"{key}.{inner}"] = leaf
+        else:
+            flat[key] = value
+    return flat
+
+
+def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """Flatten the dotted-key tables, so `a.b = 1` and `"a.b" = 1` mean the same."""
+    data = dict(data)
+    for key in ("overrides", "levers", "uncertainties", "designs"):
+        table = data.get(key)
+        if not isinstance(table, dict):
+            continue
+        if key == "designs":
+            data[key] = {
+                name: flatten(value) if isinstance(value, dict) else value
+                for name, value in table.items()
+            }
+        else:
+            data[key] = flatten(
+                table, FACTOR_KEYS if key in {"levers", "uncertainties"} else frozenset()
+            )
+    return data
+
+
+def _lookup(data: Any, path: list[str]) -> tuple[bool, Any, list[str]]:
+    """Follow a dotted path through dumped scenario data: (found, value, keys at the miss)."""
+    node = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False, None, sorted(node) if isinstance(node, dict) else []
+        node = node[part]
+    return True, node, []
+
+
+def _check_factor(experiment: Experiment, table: str, path: str, factor: Factor) -> bool:
+    """A factor must name an existing scenario value, and each level must be valid there.
+
+    Returns whether the value is an integer (a sampled range is then rounded).
+    """
+    source = experiment.path
+    base = experiment.scenario(experiment.design_names[0], {})
+    found, current, keys_here = _lookup(base.model_dump(mode="json"), path.split("."))
+    if not found:
+        raise ScenarioError(
+            f"{source}: {table}.{path}: not a value of the scenario; allowed here: {keys_here}"
+        )
+    if isinstance(current, dict | list):
+        raise ScenarioError(f"{source}: {table}.{path}: is a table, name one value inside it")
+    if factor.ranged and (isinstance(current, bool | str)):
+        raise ScenarioError(
+            f"{source}: {table}.{path}: is {type(current).__name__}; "
+            "allowed: `values = [...]`, not a low..high range"
+        )
+    levels = factor.values if factor.values is not None else [factor.low, factor.high]
+    for level in levels:
+        value = round(level) if factor.ranged and isinstance(current, int) else level  # type: ignore[arg-type]
+        try:
+            experiment.scenario(experiment.design_names[0], {path: value})
+        except ScenarioError as error:
+            detail = str(error).split(": ", 1)[-1]
+            raise ScenarioError(
+                f"{source}: {table}.{path} = {level!r}: not valid for the scenario: {detail}"
+            ) from None
+    return isinstance(current, int) and not isinstance(current, bool)
+
+
+def _check_outcome_metrics(experiment: Experiment) -> None:
+    """Every outcome's metric must be a column of the base scenario's time series."""
+    from sim.runner import simulate
+
+    small = experiment.scenario(experiment.design_names[0], {}).model_copy(deep=True)
+    data = small.model_dump(mode="json")
+    data["population"]["citizens"] = min(data["population"]["citizens"], 100)
+    data["simulation"]["steps"] = 1
+    columns = set(simulate(Scenario.model_validate(data), seed=0).timeseries.columns)
+    for name, outcome in experiment.spec.outcomes.items():
+        if outcome.metric not in columns:
+            raise ScenarioError(
+                f"{experiment.path}: outcomes.{name}.metric = {outcome.metric!r}: not a "
+                f"time-series column; allowed: {sorted(columns - {'step'})}"
+            )
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file and its base scenario, or raise ScenarioError."""
+    path = Path(path)
+    data = _normalise(read_scenario_data(path))
+    try:
+        spec = ExperimentFile.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(describe_validation_error(str(path), error)) from None
+    scenario_path = (path.parent / spec.experiment.scenario).resolve()
+    if not scenario_path.is_file():
+        raise ScenarioError(
+            f"{path}: experiment.scenario = {spec.experiment.scenario!r}: file not found "
+            f"(looked for {scenario_path}; paths are relative to the experiment file)"
+        )
+    experiment = Experiment(spec=spec, path=path, base_data=read_scenario_data(scenario_path))
+    for design in experiment.design_names:
+        experiment.scenario(design, {})
+    integers = set()
+    for table in ("levers", "uncertainties"):
+        for factor_path, factor in getattr(spec, table).items():
+            if _check_factor(experiment, table, factor_path, factor):
+                integers.add(factor_path)
+    experiment = replace(experiment, integer_factors=frozenset(integers))
+    if spec.sampling.method == "grid":
+        for factor_path, factor in experiment.factors.items():
+            if factor.ranged and factor.levels is None:
+                raise ScenarioError(
+                    f"{path}: {factor_path}: a range in a grid needs `levels`; allowed: "
+                    "`levels = N`, `values = [...]`, or a sampling method"
+                )
+    elif not experiment.factors:
+        raise ScenarioError(
+            f"{path}: sampling.method = {spec.sampling.method!r}: no levers or "
+            "uncertainties to sample"
+        )
+    if spec.sampling.method == "saltelli" and len(experiment.design_names) > 1:
+        raise ScenarioError(
+            f"{path}: sampling.method = 'saltelli': analyse one design at a time; "
+            f"found designs {experiment.design_names}"
+        )
+    _check_outcome_metrics(experiment)
+    return experiment
+
+
+def grid_levels(factor: Factor, integer: bool) -> list[Any]:
+    """The levels a factor takes in a full grid (rounded for an integer value)."""
+    if factor.values is not None:
+        return list(factor.values)
+    step = (factor.high - factor.low) / (factor.levels - 1)  # type: ignore[operator]
+    levels = [factor.low + i * step for i in range(factor.levels)]  # type: ignore[arg-type, operator]
+    return [round(level) for level in levels] if integer else levels
+
+
+def level_from_unit(factor: Factor, unit: float, integer: bool) -> Any:
+    """Map a draw in [0, 1) to the factor: a point in the range or one of the values."""
+    if factor.values is not None:
+        index = min(math.floor(unit * len(factor.values)), len(factor.values) - 1)
+        return factor.values[index]
+    value = factor.low + unit * (factor.high - factor.low)  # type: ignore[operator]
+    return round(value) if integer else float(value)

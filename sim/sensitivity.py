@@ -1,0 +1,156 @@
+"""Sobol sensitivity indices of outcomes to factors, from a Saltelli design.
+
+The design (Saltelli et al. 2010, sec. 5) is two matrices A and B of `n` points each, taken
+from one scrambled Sobol sequence of 2d dimensions, and d matrices AB_i (A with column i from
+B): n (d + 2) points, in that order. Each point's outcome is the mean over its replications;
+first-order and total indices come from `scipy.stats.sobol_indices` (Saltelli 2010 first
+order, Jansen 1999 total) and their 95% CIs from a percentile bootstrap over the n rows,
+seeded from the experiment's master seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import bootstrap, qmc, sobol_indices
+
+from sim.errors import ScenarioError
+
+COLUMNS = [
+    "outcome",
+    "factor",
+    "first_order",
+    "first_order_ci_low",
+    "first_order_ci_high",
+    "total",
+    "total_ci_low",
+    "total_ci_high",
+]
+
+
+def saltelli_units(base_samples: int, dimensions: int, rng: np.random.Generator) -> np.ndarray:
+    """Points of a Saltelli design in the unit cube: rows A, then B, then AB_1 .. AB_d."""
+    both = qmc.Sobol(d=2 * dimensions, rng=rng).random(base_samples)
+    a, b = both[:, :dimensions], both[:, dimensions:]
+    blocks = [a, b]
+    for column in range(dimensions):
+        ab = a.copy()
+        ab[:, column] = b[:, column]
+        blocks.append(ab)
+    return np.vstack(blocks)
+
+
+def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First-order and total indices (each of length d) of one outcome."""
+    result = sobol_indices(
+        func={"f_A": f_a[np.newaxis], "f_B": f_b[np.newaxis], "f_AB": f_ab[:, np.newaxis]},
+        n=f_a.size,
+    )
+    dimensions = f_ab.shape[0]
+    first = np.reshape(result.first_order, dimensions)
+    total = np.reshape(result.total_order, dimensions)
+    return first, total
+
+
+def sobol_from_values(
+    values: np.ndarray,
+    dimensions: int,
+    rng: np.random.Generator,
+    resamples: int = 1000,
+) -> dict[str, np.ndarray]:
+    """Indices and 95% CIs from one outcome's values at the Saltelli points, in design order.
+
+    Returns arrays of length `dimensions`: first_order, first_order_ci_low/high, total,
+    total_ci_low/high.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    base = values.size // (dimensions + 2)
+    if base * (dimensions + 2) != values.size:
+        raise ValueError(f"{values.size} values do not form a design with d = {dimensions}")
+    f_a, f_b = values[:base], values[base : 2 * base]
+    f_ab = values[2 * base :].reshape(dimensions, base)
+    first, total = _indices(f_a, f_b, f_ab)
+
+    def statistic(rows: np.ndarray) -> np.ndarray:
+        rows = rows.astype(int)
+        return np.concatenate(_indices(f_a[rows], f_b[rows], f_ab[:, rows]))
+
+    with np.errstate(all="ignore"):
+        boot = bootstrap(
+            (np.arange(base),),
+            statistic,
+            vectorized=False,
+            method="percentile",
+            n_resamples=resamples,
+            confidence_level=0.95,
+            rng=rng,
+        )
+    low, high = boot.confidence_interval
+    return {
+        "first_order": first,
+        "first_order_ci_low": low[:dimensions],
+        "first_order_ci_high": high[:dimensions],
+        "total": total,
+        "total_ci_low": low[dimensions:],
+        "total_ci_high": high[dimensions:],
+    }
+
+
+def sobol_of_function(
+    function: Callable[[np.ndarray], np.ndarray],
+    bounds: list[tuple[float, float]],
+    base_samples: int,
+    rng: np.random.Generator,
+    resamples: int = 1000,
+) -> dict[str, np.ndarray]:
+    """Indices of a plain function of d uniform inputs (for checks against known answers)."""
+    dimensions = len(bounds)
+    units = saltelli_units(base_samples, dimensions, rng)
+    low = np.array([b[0] for b in bounds])
+    high = np.array([b[1] for b in bounds])
+    values = function(low + units * (high - low))
+    return sobol_from_values(values, dimensions, rng, resamples)
+
+
+def analyse(
+    summary: pd.DataFrame,
+    points: int,
+    factors: list[str],
+    outcomes: list[str],
+    report_factors: list[str],
+    rng: np.random.Generator,
+    resamples: int = 1000,
+) -> pd.DataFrame:
+    """Sobol indices of each outcome to each factor from a Saltelli experiment's summary.
+
+    Args:
+        summary: summary.parquet rows of every run (failed runs are left out of the means).
+        points: Number of design points, n (d + 2).
+        factors: All factors of the design, in design order.
+        outcomes: Outcome names to analyse.
+        report_factors: Factors to keep in the table.
+        rng: Generator for the bootstrap.
+        resamples: Bootstrap resamples.
+    """
+    dimensions = len(factors)
+    ok = summary[summary["status"] == "ok"]
+    rows = []
+    for outcome in outcomes:
+        means = ok.groupby("point")[f"outcome.{outcome}"].mean().reindex(range(points))
+        missing = means.index[~np.isfinite(means.to_numpy())].tolist()
+        if missing:
+            raise ScenarioError(
+                f"sensitivity: outcome {outcome!r} has no value at design points {missing[:10]} "
+                "(failed runs, or a threshold never reached); see summary.parquet"
+            )
+        result = sobol_from_values(means.to_numpy(), dimensions, rng, resamples)
+        for index, factor in enumerate(factors):
+            if factor not in report_factors:
+                continue
+            rows.append(
+                {"outcome": outcome, "factor": factor}
+                | {key: float(result[key][index]) for key in COLUMNS[2:]}
+            )
+    return pd.DataFrame(rows, columns=COLUMNS)

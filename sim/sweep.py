@@ -1,0 +1,426 @@
+"""Running an experiment: design points x designs x replications, streamed to disk, resumable.
+
+Every run is keyed by (master seed, point, replicate): the design never enters the key, so
+replicate r of every design at a point shares its random numbers (common random numbers),
+and a run's result does not depend on the worker or the order. Each finished run is a
+directory written atomically (as `run_to_disk` writes it) holding `summary.json`, its row of
+the summary; `summary.parquet` is rebuilt from those rows, so killing the process loses no
+finished run, and running again skips every finished one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+from tqdm.auto import tqdm
+
+from sim.executors import open_backend, slots_of
+from sim.experiment import Experiment, grid_levels, level_from_unit
+from sim.outcomes import Outcome, summarise_all
+from sim.scenario import Scenario
+from sim.seeding import make_generator
+from sim.sensitivity import saltelli_units
+from sim.store import write_run
+
+RECORD = "summary.json"
+SUMMARY = "summary.parquet"
+SUMMARY_EVERY_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs for one run; picklable."""
+
+    run_id: str
+    run_dir: str
+    experiment: str
+    design: str
+    point: int
+    replicate: int
+    seed: int
+    factors: dict[str, Any]
+    scenario: Scenario
+    scenario_sha256: str
+    outcomes: dict[str, Outcome]
+
+    @property
+    def keys(self) -> tuple[int, int]:
+        """Seed keys: (point, replicate); shared by every design (common random numbers)."""
+        return (self.point, self.replicate)
+
+    def record(self, status: str, error: str, outcomes: dict[str, float]) -> dict[str, Any]:
+        """This run's summary row, as stored in its `summary.json`."""
+        return {
+            "run_id": self.run_id,
+            "experiment": self.experiment,
+            "design": self.design,
+            "point": self.point,
+            "replicate": self.replicate,
+            "seed": self.seed,
+            "seed_keys": list(self.keys),
+            "scenario_sha256": self.scenario_sha256,
+            "status": status,
+            "error": error,
+            "factors": self.factors,
+            "outcomes": outcomes,
+        }
+
+
+def run_name(design: str, point: int, replicate: int) -> str:
+    """Run directory name: [design-]p<point>-r<replicate>."""
+    prefix = f"{design}-" if design else ""
+    return f"{prefix}p{point:05d}-r{replicate:03d}"
+
+
+def _write_record(directory: Path, record: dict[str, Any]) -> None:
+    (directory / RECORD).write_text(json.dumps(record, indent=2, default=str))
+
+
+def _write_failed(run_dir: Path, record: dict[str, Any]) -> None:
+    """A failed run's directory (just its record), replacing any older one atomically."""
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", dir=run_dir.parent))
+    try:
+        _write_record(staging, record)
+        if run_dir.exists():
+            retired = run_dir.with_name(f".{run_dir.name}.old-{os.getpid()}")
+            os.replace(run_dir, retired)
+            os.replace(staging, run_dir)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, run_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def execute_run(task: RunTask) -> dict[str, Any]:
+    """Simulate one run, write its directory atomically and return its summary row.
+
+    A run that raises is written as failed, with its error, and does not raise.
+    """
+    from sim.runner import manifest, simulate
+
+    run_dir = Path(task.run_dir)
+    try:
+        result = simulate(task.scenario, seed=task.seed, keys=task.keys)
+        timeseries = result.timeseries
+        record = task.record("ok", "", summarise_all(task.outcomes, timeseries))
+        extra = {
+            "experiment": task.experiment,
+            "design": task.design,
+            "point": task.point,
+            "replicate": task.replicate,
+            "factors": task.factors,
+        }
+        write_run(
+            run_dir,
+            timeseries,
+            result.agents(),
+            manifest(result, task.run_id, extra),
+            extra=lambda staging: _write_record(staging, record),
+        )
+    except Exception as error:
+        record = task.record("failed", f"{type(error).__name__}: {error}", _missing(task))
+        _write_failed(run_dir, record)
+    return record
+
+
+def _missing(task: RunTask) -> dict[str, float]:
+    return dict.fromkeys(task.outcomes, math.nan)
+
+
+def design_points(experiment: Experiment) -> Iterator[dict[str, Any]]:
+    """Factor values of each design point, in order (one empty point without factors)."""
+    factors = experiment.factors
+    integers = experiment.integer_factors
+    sampling = experiment.spec.sampling
+    if not factors:
+        yield {}
+        return
+    if sampling.method == "grid":
+        levels = [grid_levels(factor, path in integers) for path, factor in factors.items()]
+        for combination in itertools.product(*levels):
+            yield dict(zip(factors, combination, strict=True))
+        return
+    units = unit_points(experiment)
+    for row in units:
+        yield {
+            path: level_from_unit(factor, float(u), path in integers)
+            for (path, factor), u in zip(factors.items(), row, strict=True)
+        }
+
+
+def unit_points(experiment: Experiment) -> np.ndarray:
+    """Sampled design points in the unit cube, one row per point (drawn from the master seed)."""
+    sampling = experiment.spec.sampling
+    dimensions = len(experiment.factors)
+    rng = make_generator(experiment.spec.experiment.seed)
+    count = int(sampling.points)  # type: ignore[arg-type]
+    if sampling.method == "saltelli":
+        return saltelli_units(count, dimensions, rng)
+    if sampling.method == "latin_hypercube":
+        return qmc.LatinHypercube(d=dimensions, rng=rng).random(count)
+    if sampling.method == "sobol":
+        return qmc.Sobol(d=dimensions, rng=rng).random(count)
+    return rng.random((count, dimensions))
+
+
+def plan(experiment: Experiment, results_dir: Path) -> Iterator[RunTask]:
+    """Every run of the experiment, point by point, replicate by replicate, design by design."""
+    header = experiment.spec.experiment
+    outcomes = dict(experiment.spec.outcomes)
+    for point, factor_values in enumerate(design_points(experiment)):
+        scenarios = {
+            design: experiment.scenario(design, factor_values) for design in experiment.design_names
+        }
+        digests = {design: scenario.digest() for design, scenario in scenarios.items()}
+        for replicate in range(header.replications):
+            for design, scenario in scenarios.items():
+                name = run_name(design, point, replicate)
+                yield RunTask(
+                    run_id=name,
+                    run_dir=str(results_dir / name),
+                    experiment=experiment.name,
+                    design=design,
+                    point=point,
+                    replicate=replicate,
+                    seed=header.seed,
+                    factors=factor_values,
+                    scenario=scenario,
+                    scenario_sha256=digests[design],
+                    outcomes=outcomes,
+                )
+
+
+def read_record(run_dir: Path) -> dict[str, Any] | None:
+    """A run's stored summary row, or None if the run has not finished."""
+    try:
+        return json.loads((Path(run_dir) / RECORD).read_text())
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+
+
+def summary_frame(records: list[dict[str, Any]], factors: list[str], outcomes: list[str]):
+    """Summary rows as a DataFrame with the documented columns."""
+    rows = []
+    for record in records:
+        row = {key: record[key] for key in ("run_id", "experiment", "design")}
+        row.update(
+            point=int(record["point"]),
+            replicate=int(record["replicate"]),
+            seed=int(record["seed"]),
+            status=record["status"],
+            error=record["error"],
+        )
+        row.update({f"factor.{path}": record["factors"].get(path) for path in factors})
+        row.update(
+            {f"outcome.{name}": float(record["outcomes"].get(name, math.nan)) for name in outcomes}
+        )
+        rows.append(row)
+    columns = ["run_id", "experiment", "design", "point", "replicate", "seed", "status", "error"]
+    columns += [f"factor.{path}" for path in factors] + [f"outcome.{name}" for name in outcomes]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype(
+        {"point": "int64", "replicate": "int64", "seed": "int64"}
+        | dict.fromkeys([f"outcome.{name}" for name in outcomes], "float64")
+    )
+
+
+@dataclass
+class Ledger:
+    """Which planned runs are finished (ok, or failed and still to retry), by run id."""
+
+    expected: dict[str, str] = field(default_factory=dict)
+    order: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+    def finished(self, run_id: str, results_dir: Path) -> dict[str, Any] | None:
+        """The run's record if it finished with the scenario now planned for it."""
+        record = read_record(results_dir / run_id)
+        if record is None or record.get("scenario_sha256") != self.expected.get(run_id):
+            return None
+        return record
+
+
+def write_summary(experiment: Experiment, results_dir: Path, ledger: Ledger) -> pd.DataFrame:
+    """Rebuild `summary.parquet` from the finished runs' records (atomically)."""
+    records = []
+    for run_id in sorted(ledger.expected, key=ledger.order.__getitem__):
+        record = ledger.finished(run_id, results_dir)
+        if record is not None:
+            records.append(record)
+    frame = summary_frame(records, list(experiment.factors), list(experiment.spec.outcomes))
+    staging = results_dir / f".{SUMMARY}.{os.getpid()}.tmp"
+    frame.to_parquet(staging, index=False)
+    os.replace(staging, results_dir / SUMMARY)
+    return frame
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a sweep did."""
+
+    results_dir: Path
+    planned: int
+    skipped: int
+    ran: int
+    failed: int
+    summary: pd.DataFrame
+
+
+def _save_experiment_copy(experiment: Experiment, results_dir: Path) -> None:
+    """Keep the experiment as run beside its results (atomically)."""
+    text = json.dumps(
+        {
+            "experiment_file": str(experiment.path),
+            "experiment": experiment.spec.model_dump(mode="json"),
+            "base_scenario": experiment.base_data,
+        },
+        indent=2,
+        default=str,
+    )
+    staging = results_dir / f".experiment.json.{os.getpid()}.tmp"
+    staging.write_text(text)
+    os.replace(staging, results_dir / "experiment.json")
+
+
+def run_experiment(
+    experiment: Experiment,
+    out: Path = Path("results"),
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = True,
+    progress: bool = True,
+) -> SweepReport:
+    """Run every planned run not yet finished and rebuild `summary.parquet`.
+
+    Args:
+        experiment: A loaded experiment (`load_experiment`).
+        out: Parent directory; results go to `<out>/<experiment name>/`.
+        executor: Any concurrent.futures.Executor; it is used as is and not shut down.
+        workers: Local worker processes when no executor is given (default: all cores).
+        scheduler: Dask scheduler address when no executor is given.
+        resume: Skip runs already finished (failed runs are retried); False reruns all.
+        progress: Show a progress bar on stderr.
+    """
+    results_dir = Path(out).resolve() / experiment.name
+    results_dir.mkdir(parents=True, exist_ok=True)
+    _save_experiment_copy(experiment, results_dir)
+    ledger = Ledger()
+    done: set[str] = set()
+    designs = {name: index for index, name in enumerate(experiment.design_names)}
+    for task in plan(experiment, results_dir):
+        ledger.expected[task.run_id] = task.scenario_sha256
+        ledger.order[task.run_id] = (designs[task.design], task.point, task.replicate)
+        record = ledger.finished(task.run_id, results_dir) if resume else None
+        if record is not None and record["status"] == "ok":
+            done.add(task.run_id)
+    pending = (task for task in plan(experiment, results_dir) if task.run_id not in done)
+    bar = tqdm(
+        total=len(ledger.expected),
+        initial=len(done),
+        desc=experiment.name,
+        unit="run",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    counts = {"ran": 0, "failed": 0}
+    try:
+        if executor is not None:
+            _drain(
+                pending, executor, slots_of(executor), bar, counts, experiment, results_dir, ledger
+            )
+        else:
+            with open_backend(workers, scheduler) as backend:
+                bar.write(
+                    f"{experiment.name}: {len(ledger.expected) - len(done)} runs to do "
+                    f"on {backend.description}",
+                    file=sys.stderr,
+                ) if progress else None
+                _drain(
+                    pending,
+                    backend.executor,
+                    backend.slots,
+                    bar,
+                    counts,
+                    experiment,
+                    results_dir,
+                    ledger,
+                )
+    finally:
+        bar.close()
+        summary = write_summary(experiment, results_dir, ledger)
+    return SweepReport(
+        results_dir=results_dir,
+        planned=len(ledger.expected),
+        skipped=len(done),
+        ran=counts["ran"],
+        failed=counts["failed"],
+        summary=summary,
+    )
+
+
+def _drain(
+    pending: Iterator[RunTask],
+    executor: Executor,
+    slots: int,
+    bar: tqdm,
+    counts: dict[str, int],
+    experiment: Experiment,
+    results_dir: Path,
+    ledger: Ledger,
+) -> None:
+    """Keep a bounded number of runs in flight until every pending run has finished."""
+    in_flight: dict[Future, RunTask] = {}
+    limit = 2 * slots + 1
+    last_summary = time.monotonic()
+    try:
+        while True:
+            while len(in_flight) < limit:
+                task = next(pending, None)
+                if task is None:
+                    break
+                in_flight[executor.submit(execute_run, task)] = task
+            if not in_flight:
+                return
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = in_flight.pop(future)
+                try:
+                    record = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as error:  # the worker itself failed, not the run
+                    record = task.record(
+                        "failed", f"{type(error).__name__}: {error}", _missing(task)
+                    )
+                    _write_failed(Path(task.run_dir), record)
+                counts["ran"] += 1
+                counts["failed"] += record["status"] != "ok"
+                bar.set_postfix(failed=counts["failed"], refresh=False)
+                bar.update(1)
+            if time.monotonic() - last_summary > SUMMARY_EVERY_SECONDS:
+                write_summary(experiment, results_dir, ledger)
+                last_summary = time.monotonic()
+    finally:
+        for future in in_flight:
+            future.cancel()
