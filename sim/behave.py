@@ -36,6 +36,7 @@ class Acts:
     behaviour: np.ndarray  # int64 global behaviour index
     involuntary: np.ndarray  # bool: forced by an income shock
     prosocial: np.ndarray  # bool
+    opportunities: np.ndarray | None = None  # int64 [B]: agents facing each behaviour
     detected: np.ndarray | None = None  # bool, set by detect
     recorded: np.ndarray | None = None  # bool, set by detect
 
@@ -210,6 +211,7 @@ def behave(
     is_forced = np.zeros(population.size, dtype=bool)
     is_forced[forced] = True
     parts: list[Acts] = []
+    opportunities = np.zeros(len(rules.behaviour_names), dtype=np.int64)
     for column, behaviour in enumerate(population.behaviours):
         candidates = bernoulli_indices(
             rng, population.size, float(rules.opportunity_rate[behaviour])
@@ -228,6 +230,7 @@ def behave(
                 rng, population, rules, scenario, candidates, column, peer_share, step
             )
         agents = np.concatenate([chosen, involuntary])
+        opportunities[behaviour] = candidates.size + involuntary.size
         parts.append(
             Acts(
                 agent=agents,
@@ -238,6 +241,7 @@ def behave(
             )
         )
     acts = Acts.concatenate(parts)
+    acts.opportunities = opportunities
     population.violated[:] = False
     population.involuntary_violation[:] = False
     violations = acts.violation

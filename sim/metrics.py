@@ -91,8 +91,7 @@ def flag_counts(codes: np.ndarray, group: np.ndarray, n_groups: int) -> dict[str
     table = table.reshape(n_groups, CODES)
     every_code = np.arange(CODES)
     return {
-        flag: table[:, (every_code >> bit) & 1 == 1].sum(axis=1)
-        for bit, flag in enumerate(FLAGS)
+        flag: table[:, (every_code >> bit) & 1 == 1].sum(axis=1) for bit, flag in enumerate(FLAGS)
     }
 
 
@@ -177,6 +176,43 @@ def collect(
     _add_group_shares(row, keys_c, by_city, size_c, with_involuntary=False)
     score_sum = np.bincount(city, weights=citizens.score, minlength=n_cities)
     row.update(_grouped("mean_score", keys_c, _share(score_sum, size_c)))
+    row.update(blocked_purchases(citizens, rules, people_per_agent))
+    for population, population_acts in ((citizens, acts), (firms, events.firm_acts)):
+        row.update(per_behaviour(population_acts, population.behaviours, rules))
+    return row
+
+
+def blocked_purchases(
+    citizens: Citizens, rules: RuleTables, people_per_agent: float
+) -> dict[str, float]:
+    """Ticket purchases blocked this month (restrictions, as official reports count them)."""
+    listed = np.flatnonzero(citizens.blacklisted)
+    per_scheme = np.bincount(
+        rules.city_scheme[citizens.listing_city[listed]],
+        minlength=rules.blocked_flights_per_month.size,
+    )
+    return {
+        "flight_purchases_blocked": float(per_scheme @ rules.blocked_flights_per_month)
+        * people_per_agent,
+        "train_purchases_blocked": float(per_scheme @ rules.blocked_trains_per_month)
+        * people_per_agent,
+    }
+
+
+def per_behaviour(acts: Acts, behaviours: np.ndarray, rules: RuleTables) -> dict[str, float]:
+    """Opportunities, acts and the share of opportunities taken, per behaviour."""
+    counts = np.bincount(acts.behaviour, minlength=len(rules.behaviour_names))
+    opportunities = (
+        acts.opportunities
+        if acts.opportunities is not None
+        else np.zeros(len(rules.behaviour_names), dtype=np.int64)
+    )
+    row: dict[str, float] = {}
+    for b in behaviours:
+        name = rules.behaviour_names[b]
+        row[f"opportunities.{name}"] = int(opportunities[b])
+        row[f"acts.{name}"] = int(counts[b])
+        row[f"act_rate.{name}"] = float(_share(counts[b], opportunities[b]))
     return row
 
 

@@ -59,6 +59,8 @@ class RuleTables:
     sanction_cost: np.ndarray  # [S+1, 2] income share per month, by actor
     restricts_flights: np.ndarray  # [S+1] bool
     restricts_trains: np.ndarray  # [S+1] bool
+    blocked_flights_per_month: np.ndarray  # [S+1] blocked ticket purchases per listed person
+    blocked_trains_per_month: np.ndarray  # [S+1]
     reward_value: np.ndarray  # [S+1, 2] income share per month, by actor
     listing_value: np.ndarray  # [S+1] discounted months of one listing
 
@@ -121,6 +123,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
     reward_value = np.zeros((rows, 2))
     flights = np.zeros(rows, dtype=bool)
     trains = np.zeros(rows, dtype=bool)
+    blocked = {"flights": np.zeros(rows), "trains": np.zeros(rows), "none": np.zeros(rows)}
     scalar = {
         key: np.zeros(rows)
         for key in (
@@ -161,6 +164,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
             sanction_cost[s, ACTORS.index(sanction.applies_to)] += sanction.cost_income_share
             flights[s] |= sanction.restricts == "flights"
             trains[s] |= sanction.restricts == "trains"
+            blocked[sanction.restricts][s] += sanction.blocked_purchases_per_month
         for reward_name in scheme.rewards:
             reward = scenario.rewards[reward_name]
             reward_value[s, ACTORS.index(reward.applies_to)] += reward.value_income_share
@@ -214,6 +218,8 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         sanction_cost=sanction_cost,
         restricts_flights=flights,
         restricts_trains=trains,
+        blocked_flights_per_month=blocked["flights"],
+        blocked_trains_per_month=blocked["trains"],
         reward_value=reward_value,
         listing_value=listing_value,
         city_names=city_names,

@@ -210,6 +210,12 @@ class Sanction(Frozen):
     restricts: Literal["flights", "trains", "none"] = Field(
         "none", description="Travel it bars (counted in flight_banned / train_banned)."
     )
+    blocked_purchases_per_month: float = Field(
+        0.0,
+        ge=0.0,
+        le=100.0,
+        description="Ticket purchases it blocks a month per listed person (restrictions).",
+    )
 
 
 class Reward(Frozen):
@@ -224,8 +230,8 @@ class Reward(Frozen):
 class Band(Frozen):
     """A named score band (grade): scores at or above `min_score` and below the next band."""
 
-    name: str
-    min_score: float
+    name: str = Field(description="Grade name, e.g. AAA or A.")
+    min_score: float = Field(description="Lowest score in the band (points).")
 
 
 class Scheme(Frozen):
