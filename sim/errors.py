@@ -38,8 +38,6 @@ def describe_validation_error(source: str, error: ValidationError) -> str:
             lines.append(f"{source}:{where} {message}")
             continue
         value = item.get("input")
-        shown = "" if kind in {"missing", "extra_forbidden"} and not location else ""
-        if kind != "missing":
-            shown = f" = {value!r}" if not isinstance(value, dict) else ""
+        shown = "" if kind == "missing" or isinstance(value, dict) else f" = {value!r}"
         lines.append(f"{source}: {location}{shown}: {_allowed(item)}")
     return "\n".join(lines)
