@@ -26,6 +26,7 @@ def delist(population: Population, rules: RuleTables, agents: np.ndarray) -> Non
         return
     threshold = rules.blacklist_threshold[rules.city_scheme[population.city[agents]]]
     population.score[agents] = np.maximum(population.score[agents], threshold)
+    clip_scores(population, rules, agents)  # a threshold may lie above max_score
     population.blacklisted[agents] = False
     population.listing_permanent[agents] = False
     population.listing_cause[agents] = NOT_LISTED
