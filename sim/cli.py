@@ -232,5 +232,74 @@ def sensitivity(
     typer.echo(str(path))
 
 
+@app.command("app")
+def serve_app(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8765,
+) -> None:
+    """Serve the classroom app: open http://HOST:PORT in a browser; Ctrl-C stops it."""
+    import os
+    import subprocess
+    import sys
+
+    from sim import assets
+
+    cache = assets.use_local_assets()
+    if assets.missing_packages(cache):
+        try:
+            assets.provision(cache, log=lambda text: typer.echo(text, err=True))
+        except RuntimeError as problem:
+            typer.echo(f"warning: {problem}; the page needs internet to load", err=True)
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    command = [sys.executable, "-m", "solara", "run", "sim.app:Page", "--production"]
+    command += ["--host", host, "--port", str(port), "--no-open", "--log-level", "warning"]
+    typer.echo(f"creditsim app: http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+@app.command()
+def calibrate(
+    calibration_path: Annotated[Path, typer.Argument(help="Calibration file (TOML).")],
+    out: Annotated[Path, typer.Option(help="Directory for calibration results.")] = Path(
+        "results/calibration"
+    ),
+    max_evaluations: Annotated[
+        int | None, typer.Option(min=1, help="Override the evaluations allowed.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Fit a scenario's unknown parameters to published figures; write the fitted scenario."""
+    from sim.calibration import (
+        calibrate as fit,
+    )
+    from sim.calibration import (
+        format_table,
+        load_calibration,
+        write_fitted_scenario,
+        write_outputs,
+    )
+
+    with user_errors():
+        calibration = load_calibration(calibration_path)
+        if max_evaluations is not None:
+            settings = calibration.spec.calibration.model_copy(
+                update={"max_evaluations": max_evaluations}
+            )
+            spec = calibration.spec.model_copy(update={"calibration": settings})
+            calibration = type(calibration)(
+                spec, calibration.path, calibration.scenario_path, calibration.scenario_data
+            )
+        result = fit(calibration, progress=progress)
+        directory = write_outputs(calibration, result, out)
+        scenario_path = write_fitted_scenario(calibration, result.fitted)
+    typer.echo(format_table(result.table))
+    typer.echo("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.fitted.items()))
+    typer.echo(f"fitted scenario: {scenario_path}")
+    typer.echo(str(directory))
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,364 @@
+"""Calibration: fit the parameters no source gives so a scenario reproduces published figures.
+
+A calibration file names a scenario, the free parameters (dotted keys with bounds) and the
+targets (a time-series column, summarised at a step, or summed or averaged over a window, with
+the published value and its source). The loss is the weighted sum of squared relative errors
+of the replication means. Every evaluation uses the same seeds (common random numbers), which
+keeps the loss surface smooth enough for a bounded Nelder-Mead search in scipy.optimize.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import optimize, stats
+from tqdm.auto import tqdm
+
+from sim.errors import ScenarioError, describe_validation_error
+from sim.runner import simulate
+from sim.scenario import (
+    Scenario,
+    apply_overrides,
+    read_scenario_data,
+    scenario_from_data,
+)
+
+
+class Frozen(BaseModel):
+    """Immutable config table; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Parameter(Frozen):
+    """A free parameter: a scenario key searched between bounds."""
+
+    key: str = Field(description="Dotted scenario key, e.g. behaviours.x.gain_income_share.")
+    low: float = Field(description="Lower bound.")
+    high: float = Field(description="Upper bound.")
+    log_scale: bool = Field(False, description="Search the logarithm (bounds must be > 0).")
+    description: str = Field("", description="What it means and its unit.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Parameter:
+        if not self.low < self.high:
+            raise ValueError(f"need low < high, got {self.low} and {self.high}")
+        if self.log_scale and self.low <= 0:
+            raise ValueError("log_scale needs low > 0")
+        return self
+
+
+class Target(Frozen):
+    """A published figure and the simulated statistic that should match it."""
+
+    metric: str = Field(description="Time-series column, e.g. blacklisted_people.")
+    aggregate: Literal["at", "sum", "mean"] = Field(
+        "at", description="Value at `step`, or sum / mean over from_step..to_step (inclusive)."
+    )
+    step: int | None = Field(None, ge=1, description="Step (1-based month) for `at`.")
+    from_step: int | None = Field(None, ge=1, description="First step of the window.")
+    to_step: int | None = Field(None, ge=1, description="Last step of the window.")
+    value: float = Field(description="The published figure.")
+    weight: float = Field(1.0, ge=0.0, description="Weight in the loss.")
+    source: str = Field(description="Where the figure comes from.")
+
+    @model_validator(mode="after")
+    def _window(self) -> Target:
+        if self.aggregate == "at" and self.step is None:
+            raise ValueError("aggregate 'at' needs `step`")
+        if self.aggregate != "at" and (self.from_step is None or self.to_step is None):
+            raise ValueError(f"aggregate {self.aggregate!r} needs `from_step` and `to_step`")
+        if self.from_step and self.to_step and self.from_step > self.to_step:
+            raise ValueError("need from_step <= to_step")
+        if self.value == 0:
+            raise ValueError("a target value of 0 has no relative error; use a small value")
+        return self
+
+    def last_step(self) -> int:
+        """The last step the target reads."""
+        return int(self.step if self.aggregate == "at" else self.to_step)  # type: ignore[arg-type]
+
+    def measure(self, timeseries: pd.DataFrame) -> float:
+        """The simulated statistic of one run."""
+        series = timeseries.set_index("step")[self.metric]
+        if self.aggregate == "at":
+            return float(series.loc[self.step])
+        window = series.loc[self.from_step : self.to_step]
+        return float(window.sum() if self.aggregate == "sum" else window.mean())
+
+
+class Settings(Frozen):
+    """The [calibration] table."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Results name.")
+    description: str = Field("", description="What is calibrated and why.")
+    scenario: str = Field(description="Scenario file, relative to the calibration file.")
+    output_scenario: str = Field(description="Where the fitted scenario is written (relative).")
+    seed: int = Field(0, ge=0, description="Master seed; replicate r uses keys (0, r).")
+    replications: int = Field(3, ge=1, le=100, description="Runs per evaluation.")
+    max_evaluations: int = Field(60, ge=1, le=10_000, description="Loss evaluations allowed.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Scenario overrides while fitting (e.g. size)."
+    )
+
+
+class CalibrationFile(Frozen):
+    """A whole calibration file."""
+
+    calibration: Settings
+    parameters: dict[str, Parameter] = Field(min_length=1)
+    targets: dict[str, Target] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A loaded calibration: its settings, the base scenario data and where it lives."""
+
+    spec: CalibrationFile
+    path: Path
+    scenario_path: Path
+    scenario_data: dict[str, Any]
+
+    def scenario(self, values: dict[str, float], fitting: bool = True) -> Scenario:
+        """The scenario with parameter values (and, while fitting, the fitting overrides)."""
+        overrides = dict(self.spec.calibration.overrides) if fitting else {}
+        overrides.update({self.spec.parameters[name].key: v for name, v in values.items()})
+        data = apply_overrides(self.scenario_data, overrides)
+        return scenario_from_data(data, f"{self.scenario_path} (calibration {self.path})")
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read and validate a calibration file and its scenario, or raise ScenarioError."""
+    path = Path(path)
+    data = read_scenario_data(path)
+    try:
+        spec = CalibrationFile.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(describe_validation_error(str(path), error)) from None
+    scenario_path = (path.parent / spec.calibration.scenario).resolve()
+    calibration = Calibration(spec, path, scenario_path, read_scenario_data(scenario_path))
+    start = {name: _middle(p) for name, p in spec.parameters.items()}
+    scenario = calibration.scenario(start)
+    for name, target in spec.targets.items():
+        if target.last_step() > scenario.simulation.steps:
+            raise ScenarioError(
+                f"{path}: targets.{name}: step {target.last_step()} is beyond the scenario's "
+                f"{scenario.simulation.steps} steps"
+            )
+    return calibration
+
+
+def _middle(parameter: Parameter) -> float:
+    """The centre of a parameter's search range (geometric on a log scale)."""
+    if parameter.log_scale:
+        return math.sqrt(parameter.low * parameter.high)
+    return (parameter.low + parameter.high) / 2
+
+
+def _to_unit(parameter: Parameter, value: float) -> float:
+    if parameter.log_scale:
+        return (math.log(value) - math.log(parameter.low)) / (
+            math.log(parameter.high) - math.log(parameter.low)
+        )
+    return (value - parameter.low) / (parameter.high - parameter.low)
+
+
+def _from_unit(parameter: Parameter, unit: float) -> float:
+    unit = min(max(unit, 0.0), 1.0)
+    if parameter.log_scale:
+        return math.exp(
+            math.log(parameter.low) + unit * (math.log(parameter.high) - math.log(parameter.low))
+        )
+    return parameter.low + unit * (parameter.high - parameter.low)
+
+
+def measure(
+    calibration: Calibration, values: dict[str, float], fitting: bool = True
+) -> pd.DataFrame:
+    """Every target's statistic in every replication: rows replicate x target."""
+    scenario = calibration.scenario(values, fitting)
+    settings = calibration.spec.calibration
+    rows = []
+    for replicate in range(settings.replications):
+        timeseries = simulate(scenario, seed=settings.seed, keys=(0, replicate)).timeseries
+        for name, target in calibration.spec.targets.items():
+            if target.metric not in timeseries.columns:
+                raise ScenarioError(
+                    f"{calibration.path}: targets.{name}.metric: unknown column "
+                    f"{target.metric!r}; see docs/output.md"
+                )
+            rows.append(
+                {"replicate": replicate, "target": name, "simulated": target.measure(timeseries)}
+            )
+    return pd.DataFrame(rows)
+
+
+def loss(calibration: Calibration, measured: pd.DataFrame) -> float:
+    """Weighted sum of squared relative errors of the replication means."""
+    means = measured.groupby("target")["simulated"].mean()
+    total = 0.0
+    for name, target in calibration.spec.targets.items():
+        total += target.weight * ((means[name] - target.value) / target.value) ** 2
+    return float(total)
+
+
+def summarise(calibration: Calibration, measured: pd.DataFrame) -> pd.DataFrame:
+    """Table of target, published value, simulated mean with 95% CI, and relative error."""
+    rows = []
+    for name, target in calibration.spec.targets.items():
+        values = measured.loc[measured["target"] == name, "simulated"].to_numpy()
+        mean = float(values.mean())
+        if values.size > 1 and values.std(ddof=1) > 0:
+            half = float(
+                stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+            )
+        else:
+            half = 0.0
+        rows.append(
+            {
+                "target": name,
+                "metric": target.metric,
+                "published": target.value,
+                "simulated_mean": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+                "relative_error": (mean - target.value) / target.value,
+                "source": target.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """The fitted values, the target table at the fit, and the search history."""
+
+    fitted: dict[str, float]
+    table: pd.DataFrame
+    history: pd.DataFrame
+    loss: float
+
+
+def calibrate(calibration: Calibration, progress: bool = True) -> CalibrationResult:
+    """Search the parameters (bounded Nelder-Mead in unit coordinates) to minimise the loss."""
+    parameters = calibration.spec.parameters
+    names = list(parameters)
+    settings = calibration.spec.calibration
+    history: list[dict[str, float]] = []
+    bar = tqdm(total=settings.max_evaluations, desc="calibrate", unit="eval", disable=not progress)
+
+    def values_of(unit: np.ndarray) -> dict[str, float]:
+        return {n: _from_unit(parameters[n], float(u)) for n, u in zip(names, unit, strict=True)}
+
+    def objective(unit: np.ndarray) -> float:
+        values = values_of(unit)
+        value = loss(calibration, measure(calibration, values))
+        history.append({**values, "loss": value})
+        bar.update(1)
+        bar.set_postfix(loss=f"{value:.4g}")
+        return value
+
+    start = np.array([_to_unit(parameters[n], _middle(parameters[n])) for n in names])
+    try:
+        optimize.minimize(
+            objective,
+            start,
+            method="Nelder-Mead",
+            bounds=[(0.0, 1.0)] * len(names),
+            options={
+                "maxfev": settings.max_evaluations,
+                "xatol": 1e-3,
+                "fatol": 1e-5,
+                "initial_simplex": _simplex(start),
+            },
+        )
+    finally:
+        bar.close()
+    frame = pd.DataFrame(history)
+    best = frame.loc[frame["loss"].idxmin()]
+    fitted = {n: float(best[n]) for n in names}
+    measured = measure(calibration, fitted)
+    return CalibrationResult(fitted, summarise(calibration, measured), frame, float(best["loss"]))
+
+
+def _simplex(start: np.ndarray) -> np.ndarray:
+    """A starting simplex spanning a quarter of each unit range."""
+    vertices = [start]
+    for i in range(start.size):
+        vertex = start.copy()
+        vertex[i] = vertex[i] + 0.25 if vertex[i] <= 0.5 else vertex[i] - 0.25
+        vertices.append(vertex)
+    return np.array(vertices)
+
+
+def write_fitted_scenario(calibration: Calibration, fitted: dict[str, float]) -> Path:
+    """Write the scenario with the fitted values (not the fitting overrides) as TOML."""
+    settings = calibration.spec.calibration
+    keys = {calibration.spec.parameters[n].key: v for n, v in fitted.items()}
+    data = apply_overrides(calibration.scenario_data, keys)
+    scenario_from_data(data, "fitted scenario")  # still valid
+    path = (calibration.path.parent / settings.output_scenario).resolve()
+    header = (
+        f"# Generated by `creditsim calibrate {calibration.path.name}` from "
+        f"{calibration.scenario_path.name}.\n"
+        "# Fitted values (see docs/calibration.md):\n"
+        + "".join(f"#   {key} = {value:.6g}\n" for key, value in keys.items())
+    )
+    text = header + "\n" + tomli_w.dumps(data)
+    tomllib.loads(text)
+    path.write_text(text)
+    return path
+
+
+def write_outputs(calibration: Calibration, result: CalibrationResult, out: Path) -> Path:
+    """Write the target table, the search history and the fitted values under `out/<name>/`."""
+    directory = Path(out) / calibration.spec.calibration.name
+    directory.mkdir(parents=True, exist_ok=True)
+    result.table.to_parquet(directory / "calibration.parquet", index=False)
+    result.history.to_parquet(directory / "history.parquet", index=False)
+    fitted = pd.DataFrame(
+        [
+            {
+                "parameter": name,
+                "key": calibration.spec.parameters[name].key,
+                "value": value,
+                "low": calibration.spec.parameters[name].low,
+                "high": calibration.spec.parameters[name].high,
+            }
+            for name, value in result.fitted.items()
+        ]
+    )
+    fitted.to_parquet(directory / "fitted.parquet", index=False)
+    return directory
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The target table as aligned text for the terminal and the docs."""
+    shown = table.assign(
+        published=table["published"].map(_human),
+        simulated_mean=table["simulated_mean"].map(_human),
+        ci=[
+            f"{_human(lo)} .. {_human(hi)}"
+            for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+        ],
+        relative_error=table["relative_error"].map(lambda e: f"{e:+.1%}"),
+    )[["target", "metric", "published", "simulated_mean", "ci", "relative_error"]]
+    return shown.to_markdown(index=False)
+
+
+def _human(value: float) -> str:
+    """1.23 M, 45.6 k or 0.123."""
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:.2f} M"
+    if magnitude >= 1e3:
+        return f"{value / 1e3:.1f} k"
+    return f"{value:.3g}"
