@@ -1,0 +1,135 @@
+"""Known answer: with norms, learning, noise and honesty off, an agent violates exactly when
+its lognormal gain beats perceived detection x full penalty, so the share of opportunities
+taken equals the mean over agents of P(gain > detection x penalty ** theta), in closed form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import make_scenario
+from scipy.stats import lognorm
+
+from sim import simulate
+from sim.model import CreditModel
+from sim.rules import annuity_months
+
+CITIZENS = 4000
+STEPS = 12
+SIGMAS = 4.0
+
+
+def known_world(
+    gain: float, sigma: float, fine: float, detectability: float, theta: float = 1.0
+) -> dict[str, Any]:
+    """One city, one violation faced every month, and nothing but gain, fine and detection."""
+    return {
+        "simulation": {"name": "known", "steps": STEPS},
+        "population": {
+            "citizens": CITIZENS,
+            "firms_per_citizen": 0.0,
+            "honesty_mean": 0.0,
+            "honesty_sd": 0.0,
+            "risk_attitude_mean": theta,
+            "risk_attitude_sd": 0.0,
+            "debtor_share": 0.0,
+            "income_sigma": 0.9,
+        },
+        "decision": {
+            "logit_noise": 0.0,
+            "peer_weight": 0.0,
+            "learning_rate_own": 0.0,
+            "learning_rate_social": 0.0,
+            "initial_detection_belief": 1.0,
+        },
+        "income_shocks": {"probability_per_month": 0.0},
+        "records": {"false_record_rate_per_month": 0.0},
+        "migration": {"enabled": False},
+        "behaviours": {
+            "theft": {
+                "opportunity_rate_per_month": 1.0,
+                "gain_income_share": gain,
+                "gain_sigma": sigma,
+                "fine_yuan": fine,
+                "detectability": detectability,
+            }
+        },
+        "schemes": {},
+        "cities": {"city": {}},
+    }
+
+
+def violation_chance(gain: float, sigma: float, threshold: np.ndarray) -> np.ndarray:
+    """P(gain > threshold) for gain ~ lognormal(median `gain`, log-sd `sigma`)."""
+    return lognorm.sf(threshold, s=sigma, scale=gain)
+
+
+def assert_within_sampling_error(observed: int, chances: np.ndarray) -> None:
+    """Observed count of violations vs the sum of independent Bernoulli chances."""
+    expected = chances.sum()
+    sd = np.sqrt((chances * (1 - chances)).sum())
+    assert abs(observed - expected) <= SIGMAS * sd + 1, (observed, expected, sd)
+
+
+@pytest.mark.parametrize(
+    ("gain", "sigma", "fine", "detectability", "theta"),
+    [
+        (0.10, 0.8, 500.0, 0.4, 1.0),
+        (0.05, 0.5, 200.0, 0.9, 1.0),
+        (0.30, 1.5, 2000.0, 0.2, 1.0),
+        (0.10, 0.8, 500.0, 0.4, 2.0),
+        (0.10, 0.8, 500.0, 0.4, 0.5),
+    ],
+)
+def test_share_violating_is_the_chance_that_gain_beats_the_expected_fine(
+    gain: float, sigma: float, fine: float, detectability: float, theta: float
+) -> None:
+    scenario = make_scenario(known_world(gain, sigma, fine, detectability, theta))
+    result = simulate(scenario, seed=2024)
+    income = result.model.citizens.income
+    penalty = fine / income
+    chances = violation_chance(gain, sigma, detectability * penalty**theta)
+    assert 0.02 < chances.mean() < 0.98  # the case says something
+    share = result.timeseries["violations"].sum() / (CITIZENS * STEPS)
+    assert_within_sampling_error(result.timeseries["violations"].sum(), np.tile(chances, STEPS))
+    assert share == pytest.approx(chances.mean(), abs=0.02)
+    assert (
+        result.timeseries["compliance_rate"] == 1 - result.timeseries["violations"] / CITIZENS
+    ).all()
+
+
+def test_a_scheme_adds_the_discounted_listing_cost_to_the_penalty() -> None:
+    gain, sigma, fine, detectability = 0.3, 1.0, 300.0, 0.5
+    duration, rate, sanction, shame = 12, 0.01, 0.05, 0.05
+    data = known_world(gain, sigma, fine, detectability)
+    data["decision"].update(monthly_discount_rate=rate, shame_income_share=shame)
+    data["population"]["professions"] = {"other": 1.0}
+    data["registration"] = {"initial_coverage": {"other": 1.0}}
+    data["sanctions"] = {"no_flights": {"cost_income_share": sanction, "restricts": "flights"}}
+    data["rewards"] = {}
+    data["schemes"] = {
+        "city": {
+            "points": {"theft": -50},
+            "blacklist_behaviours": ["theft"],
+            "blacklist_duration_months": duration,
+            "redlist_threshold": 1300.0,
+            "sanctions": ["no_flights"],
+            "published": True,
+        }
+    }
+    data["cities"] = {"city": {"scheme": "city", "data_sharing": 1.0}}
+    model = CreditModel(make_scenario(data), seed=99)
+    income = model.citizens.income
+    listing_cost = annuity_months(duration, rate) * (sanction + shame)
+    unlisted_chance = violation_chance(gain, sigma, detectability * (fine / income + listing_cost))
+    listed_chance = violation_chance(gain, sigma, detectability * fine / income)
+    assert np.all(listed_chance - unlisted_chance > 0.05)  # the listing deters
+    chances, observed = [], 0
+    for _ in range(STEPS):
+        listed = model.citizens.blacklisted.copy()
+        model.step()
+        chances.append(np.where(listed, listed_chance, unlisted_chance))
+        observed += model.latest["violations"]
+    assert model.citizens.blacklisted.any() and not model.citizens.redlisted.any()
+    assert_within_sampling_error(observed, np.concatenate(chances))
