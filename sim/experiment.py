@@ -171,7 +171,7 @@ class Experiment:
 
     spec: ExperimentFile
     path: Path
-    base_data: dict[str, Any]
+    base_data: dict[str, Any]  # the validated base scenario, dumped: every key is present
     integer_factors: frozenset[str] = frozenset()
 
     @property
@@ -195,7 +195,7 @@ class Experiment:
         return self.spec.compare.baseline or self.design_names[0]
 
     def scenario_data(self, design: str, factor_values: dict[str, Any]) -> dict[str, Any]:
-        """Raw scenario data of one run: base, overrides, design, then factor values."""
+        """Scenario data of one run: base (with defaults filled in), overrides, design, factors."""
         design_overrides = self.spec.designs.get(design, {}) if design else {}
         return apply_overrides(
             self.base_data, {**self.spec.overrides, **design_overrides, **factor_values}
@@ -203,9 +203,9 @@ class Experiment:
 
     def scenario(self, design: str, factor_values: dict[str, Any]) -> Scenario:
         """The validated scenario of one run; a bad combination names the experiment file."""
-        where = f"{self.path} (design {design!r}, {factor_values})" if design else str(self.path)
-        if not design and factor_values:
-            where = f"{self.path} (factors {factor_values})"
+        context = [f"design {design!r}"] if design else []
+        context += [f"{path} = {value!r}" for path, value in factor_values.items()]
+        where = f"{self.path} ({', '.join(context)})" if context else str(self.path)
         return scenario_from_data(self.scenario_data(design, factor_values), where)
 
 
@@ -270,15 +270,12 @@ def _check_factor(experiment: Experiment, table: str, path: str, factor: Factor)
             "allowed: `values = [...]`, not a low..high range"
         )
     levels = factor.values if factor.values is not None else [factor.low, factor.high]
+    design = experiment.design_names[0]
     for level in levels:
         value = round(level) if factor.ranged and isinstance(current, int) else level  # type: ignore[arg-type]
-        try:
-            experiment.scenario(experiment.design_names[0], {path: value})
-        except ScenarioError as error:
-            detail = str(error).split(": ", 1)[-1]
-            raise ScenarioError(
-                f"{source}: {table}.{path} = {level!r}: not valid for the scenario: {detail}"
-            ) from None
+        scenario_from_data(
+            experiment.scenario_data(design, {path: value}), f"{source}: {table}.{path} = {level!r}"
+        )
     return isinstance(current, int) and not isinstance(current, bool)
 
 
@@ -313,7 +310,8 @@ def load_experiment(path: str | Path) -> Experiment:
             f"{path}: experiment.scenario = {spec.experiment.scenario!r}: file not found "
             f"(looked for {scenario_path}; paths are relative to the experiment file)"
         )
-    experiment = Experiment(spec=spec, path=path, base_data=read_scenario_data(scenario_path))
+    base = scenario_from_data(read_scenario_data(scenario_path), str(scenario_path))
+    experiment = Experiment(spec=spec, path=path, base_data=base.model_dump(mode="json"))
     for design in experiment.design_names:
         experiment.scenario(design, {})
     integers = set()

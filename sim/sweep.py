@@ -284,6 +284,15 @@ class SweepReport:
     summary: pd.DataFrame
 
 
+def _remove_leftovers(results_dir: Path) -> None:
+    """Delete half-written staging directories and files left by a killed sweep."""
+    for leftover in results_dir.glob(".*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
 def _save_experiment_copy(experiment: Experiment, results_dir: Path) -> None:
     """Keep the experiment as run beside its results (atomically)."""
     text = json.dumps(
@@ -323,6 +332,7 @@ def run_experiment(
     """
     results_dir = Path(out).resolve() / experiment.name
     results_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(results_dir)
     _save_experiment_copy(experiment, results_dir)
     ledger = Ledger()
     done: set[str] = set()
