@@ -354,7 +354,7 @@ bootstrap_resamples = 200
                 "levers.schemes.default.blacklist_duration_months = 2400",
                 "allowed: <= 600",
             ],
-        ),  # fmt: skip
+        ),
         (
             SWEEP.replace('scenario = "base.toml"', 'scenario = "missing.toml"'),
             ["experiment.toml", "experiment.scenario = 'missing.toml'", "file not found"],
