@@ -202,7 +202,10 @@ def behave(
     step: int,
 ) -> Acts:
     """Decide this step's acts for a whole population."""
-    peer_share = population.peers.share(population.violated)
+    if scenario.decision.peer_weight > 0:
+        peer_share = population.peers.share(population.violated)
+    else:
+        peer_share = np.full(population.size, 0.5, dtype=np.float32)  # the norm term vanishes
     forced = (
         forced_defaulters(rng, population, scenario)
         if isinstance(population, Citizens)
