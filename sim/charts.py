@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from scipy import stats
 
 # Concepts (Okabe & Ito 2008, "Color Universal Design").
 COMPLIANT = "#009E73"
@@ -160,7 +161,7 @@ def over_time_data(
             stats_ = _band_stats(frame, [group_column, "step"], column)
             for name in groups:
                 part = stats_[stats_[group_column] == name].drop(columns=group_column)
-                label = name if name else TIME_SERIES.get(column, (column,))[0]
+                label = name or TIME_SERIES.get(column.split("__")[0], (column,))[0]
                 rows.append(part.assign(panel=title, series=label, column=column, group=name))
     columns_out = ["panel", "series", "column", "group", "step", "mean", "low", "high", "runs"]
     if not rows:
@@ -171,7 +172,7 @@ def over_time_data(
 def _series_colour(column: str, group: str, colours: dict[str, str]) -> str:
     if group:
         return colours[group]
-    concept = TIME_SERIES.get(column, (column, "compliant"))[1]
+    concept = TIME_SERIES.get(column.split("__")[0], (column, "compliant"))[1]
     return CONCEPT_COLOURS[concept]
 
 
@@ -211,6 +212,7 @@ def _line_panels(
                         y=np.concatenate([line["high"], line["low"][::-1]]),
                         fill="toself",
                         fillcolor=rgba(colour, BAND_OPACITY),
+                        mode="lines",
                         line=dict(width=0),
                         hoverinfo="skip",
                         showlegend=False,
@@ -296,3 +298,653 @@ def compliance_over_time(
     return _line_panels(
         data, [p[0] for p in panels], title, rows=len(panels), cols=1, designs=designs
     )
+
+
+# --- By city ---------------------------------------------------------------------------------
+
+CITY_COLUMNS_PER_ROW = 4
+
+
+def city_names(timeseries: pd.DataFrame) -> list[str]:
+    """Cities in a time series, from its `compliance_rate__<city>` columns."""
+    prefix = "compliance_rate__"
+    return [c[len(prefix) :] for c in timeseries.columns if c.startswith(prefix)]
+
+
+def by_city_panels(
+    timeseries: pd.DataFrame, group: str | None = "design"
+) -> tuple[list[tuple[str, list[str]]], int]:
+    """Panels (row-major) of the by-city chart and its number of columns.
+
+    Each block of rows holds up to four cities: compliance on top, exclusion below.
+    """
+    cities = city_names(timeseries)
+    several = group is not None and group in timeseries and timeseries[group].nunique() > 1
+    exclusion = ["blacklisted_share"] if several else ["blacklisted_share", "redlisted_share"]
+    cols = min(len(cities), CITY_COLUMNS_PER_ROW) or 1
+    panels: list[tuple[str, list[str]]] = []
+    for start in range(0, len(cities), cols):
+        block = cities[start : start + cols]
+        block_titles = block + [""] * (cols - len(block))
+        panels += [
+            (f"{city}: compliance" if city else "", [f"compliance_rate__{city}"] if city else [])
+            for city in block_titles
+        ]
+        panels += [
+            (
+                f"{city}: {'blacklisted' if several else 'blacklisted and red-listed'}"
+                if city
+                else "",
+                [f"{c}__{city}" for c in exclusion] if city else [],
+            )
+            for city in block_titles
+        ]
+    return panels, cols
+
+
+def by_city_over_time(
+    timeseries: pd.DataFrame, group: str | None = "design", designs: Sequence[str] = ()
+) -> go.Figure:
+    """Small multiples: compliance and exclusion over time in each city (or pilot-zone member)."""
+    panels, cols = by_city_panels(timeseries, group)
+    data = over_time_data(timeseries, [p for p in panels if p[1]], group)
+    rows = max(len(panels) // cols, 1)
+    return _line_panels(
+        data,
+        [p[0] for p in panels],
+        "Compliance and exclusion by city",
+        rows=rows,
+        cols=cols,
+        designs=designs,
+    )
+
+
+# --- By income quintile ----------------------------------------------------------------------
+
+QUINTILE_MEASURES: dict[str, tuple[str, str, str]] = {
+    # measure: (panel title, y-axis title, concept)
+    "blacklisted_share": ("Who is blacklisted", "% of the quintile's citizens", "blacklisted"),
+    "involuntary_listed_share": (
+        "Blacklisted involuntarily (income shock)",
+        "% of the quintile's citizens",
+        "involuntary",
+    ),
+    "false_positive_listed_share": (
+        "Blacklisted on a wrong record (false positive)",
+        "% of the quintile's citizens",
+        "false positive",
+    ),
+    "reward_share": ("Who gets the rewards", "% of all reward value", "red-listed"),
+}
+
+
+def quintile_table(agents: pd.DataFrame) -> pd.DataFrame:
+    """Per run and income quintile: who is listed (by cause) and the share of rewards received.
+
+    Args:
+        agents: Final agent states (`agents.parquet`), optionally stacked with `run_id` and a
+            design column; firms are ignored.
+
+    Returns:
+        One row per run and quintile with the columns of `QUINTILE_MEASURES`.
+    """
+    citizens = agents[agents["kind"] == "citizen"].copy()
+    if "run_id" not in citizens:
+        citizens["run_id"] = "run"
+    cause = citizens["listing_cause"].astype(str)
+    listed = citizens["blacklisted"].astype(bool)
+    citizens["blacklisted_share"] = listed.astype(float)
+    citizens["involuntary_listed_share"] = (listed & (cause == "involuntary")).astype(float)
+    citizens["false_positive_listed_share"] = (listed & (cause == "false_record")).astype(float)
+    keys = [c for c in ("design", "run_id") if c in citizens] + ["income_quintile"]
+    table = citizens.groupby(keys, sort=True, observed=True).agg(
+        blacklisted_share=("blacklisted_share", "mean"),
+        involuntary_listed_share=("involuntary_listed_share", "mean"),
+        false_positive_listed_share=("false_positive_listed_share", "mean"),
+        rewards_yuan=("rewards_yuan", "sum"),
+    )
+    table = table.reset_index()
+    total = table.groupby("run_id")["rewards_yuan"].transform("sum")
+    table["reward_share"] = np.where(total > 0, table["rewards_yuan"] / total.where(total > 0), 0.0)
+    return table.rename(columns={"income_quintile": "quintile"})
+
+
+def by_income_data(agents: pd.DataFrame, group: str | None = "design") -> pd.DataFrame:
+    """Mean over runs (and the 5-95% range) of each quintile measure, per design.
+
+    Args:
+        agents: Final agent states (stacked `agents.parquet`), or their `quintile_table`.
+        group: Column naming the design; with several designs, each design is one series.
+    """
+    table = agents if "reward_share" in agents else quintile_table(agents)
+    table, group_column = _runs_and_groups(table, group)
+    groups = list(dict.fromkeys(table[group_column]))
+    rows = []
+    for measure, (title, _, concept) in QUINTILE_MEASURES.items():
+        stats_ = _band_stats(table, [group_column, "quintile"], measure)
+        for name in groups:
+            part = stats_[stats_[group_column] == name].drop(columns=group_column)
+            label = name or concept.capitalize()
+            rows.append(part.assign(panel=title, series=label, column=measure, group=name))
+    columns = ["panel", "series", "column", "group", "quintile", "mean", "low", "high", "runs"]
+    return pd.concat(rows, ignore_index=True)[columns]
+
+
+def by_income_quintile(
+    agents: pd.DataFrame, group: str | None = "design", designs: Sequence[str] = ()
+) -> go.Figure:
+    """Who is excluded and who gets the rewards, by income quintile, at the end of the run(s)."""
+    data = by_income_data(agents, group)
+    titles = [title for title, _, _ in QUINTILE_MEASURES.values()]
+    figure = make_subplots(
+        rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.1, vertical_spacing=0.2
+    )
+    colours = design_colours(designs or data["group"].unique())
+    shown: set[str] = set()
+    for index, (measure, (title, y_title, concept)) in enumerate(QUINTILE_MEASURES.items()):
+        row, col = index // 2 + 1, index % 2 + 1
+        part = data[data["column"] == measure]
+        for (series, group), bars in part.groupby(["series", "group"], sort=False):
+            colour = colours[group] if group else CONCEPT_COLOURS[concept]
+            spread = bars["runs"].max() > 1
+            figure.add_trace(
+                go.Bar(
+                    x=bars["quintile"],
+                    y=bars["mean"],
+                    name=series,
+                    legendgroup=series,
+                    showlegend=bool(group) and series not in shown,
+                    marker_color=colour,
+                    error_y=dict(
+                        type="data",
+                        symmetric=False,
+                        array=bars["high"] - bars["mean"],
+                        arrayminus=bars["mean"] - bars["low"],
+                        visible=bool(spread),
+                        color="#555555",
+                    ),
+                    customdata=np.column_stack([bars["low"], bars["high"], bars["runs"]]),
+                    hovertemplate=(
+                        f"<b>{series}</b><br>{title}<br>Income quintile %{{x}}: %{{y:.2%}}"
+                        "<br>5-95% of runs: %{customdata[0]:.2%} to %{customdata[1]:.2%}"
+                        "<br>runs: %{customdata[2]}<extra></extra>"
+                    ),
+                    meta={"panel": title, "series": series, "column": measure, "role": "mean"},
+                ),
+                row=row,
+                col=col,
+            )
+            shown.add(series)
+        figure.update_yaxes(title_text=y_title, tickformat=".1~%", row=row, col=col)
+        figure.update_xaxes(
+            title_text="Income quintile (1 = poorest fifth)", dtick=1, row=row, col=col
+        )
+    figure.add_hline(
+        y=0.2,
+        line=dict(color="#555555", dash="dot", width=1),
+        annotation_text="equal share",
+        annotation_position="top left",
+        row=2,
+        col=2,
+    )
+    return _style(
+        figure, "Exclusion and rewards by income quintile (end of run)", height=760
+    ).update_layout(barmode="group")
+
+
+# --- Experiments: labels and confidence intervals --------------------------------------------
+
+FACTOR_PREFIX = "factor."
+OUTCOME_PREFIX = "outcome."
+UNITS = {
+    "months": "months",
+    "yuan": "yuan",
+    "people": "people",
+    "points": "points",
+    "steps": "months",
+}
+PERCENT_WORDS = ("share", "rate", "compliance", "probability", "coverage", "detectability")
+
+
+def factor_columns(summary: pd.DataFrame) -> list[str]:
+    """The `factor.<key>` columns of a summary table, in table order."""
+    return [c for c in summary.columns if c.startswith(FACTOR_PREFIX)]
+
+
+def outcome_columns(summary: pd.DataFrame) -> list[str]:
+    """The `outcome.<name>` columns of a summary table, in table order."""
+    return [c for c in summary.columns if c.startswith(OUTCOME_PREFIX)]
+
+
+def is_percent(name: str) -> bool:
+    """Whether a factor or outcome is a share (drawn in per cent)."""
+    last = name.split(".")[-1]
+    if any(last.endswith(unit) for unit in UNITS) or "time_to" in last:
+        return False
+    return any(word in last for word in PERCENT_WORDS)
+
+
+def label(name: str) -> str:
+    """Plain words for a factor or outcome column, with its unit."""
+    parts = name.removeprefix(FACTOR_PREFIX).removeprefix(OUTCOME_PREFIX).split(".")
+    words = parts[-1].split("_")
+    unit = UNITS.get(words[-1]) if len(words) > 1 else None
+    if unit:
+        words = words[:-1]
+    text = " ".join(words).capitalize()
+    if len(parts) > 1:
+        text += f" ({'.'.join(parts[:-1])})"
+    if unit:
+        text += f", {unit}"
+    elif is_percent(name):
+        text += ", %"
+    return text
+
+
+def number_format(name: str) -> str:
+    """d3 number format for a factor or outcome."""
+    return ".1~%" if is_percent(name) else ",.4~g"
+
+
+def formatted(value: float, name: str) -> str:
+    """A factor's or outcome's value as text (per cent for shares)."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{value:.1%}" if is_percent(name) else f"{value:,.4g}"
+
+
+def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of the values (NaNs dropped)."""
+    values = values.dropna().to_numpy(dtype=np.float64)
+    n = values.size
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    mean = float(values.mean())
+    if n == 1:
+        return mean, np.nan, np.nan, 1
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
+    return mean, mean - half, mean + half, n
+
+
+def finished(summary: pd.DataFrame) -> pd.DataFrame:
+    """Rows of runs that finished (status "ok"), or all rows when there is no status."""
+    if "status" not in summary:
+        return summary
+    return summary[summary["status"] == "ok"]
+
+
+# --- Sweeps ----------------------------------------------------------------------------------
+
+MAX_LEVELS = 12
+
+
+def sweep_response_data(summary: pd.DataFrame, factor: str, outcome: str) -> pd.DataFrame:
+    """Outcome against one factor: mean and 95% CI over runs at each factor value.
+
+    With more than `MAX_LEVELS` distinct values (a sampled design), each run is one point.
+
+    Returns:
+        Columns value, mean, ci_low, ci_high, runs (sorted by value).
+    """
+    runs = finished(summary)[[factor, outcome]].dropna(subset=[factor])
+    if runs[factor].nunique() > MAX_LEVELS:
+        out = runs.rename(columns={factor: "value", outcome: "mean"}).assign(
+            ci_low=np.nan, ci_high=np.nan, runs=1
+        )
+        return out.sort_values("value", kind="stable").reset_index(drop=True)
+    rows = []
+    for value, part in runs.groupby(factor, sort=True):
+        mean, low, high, n = mean_ci(part[outcome])
+        rows.append({"value": value, "mean": mean, "ci_low": low, "ci_high": high, "runs": n})
+    return pd.DataFrame(rows, columns=["value", "mean", "ci_low", "ci_high", "runs"])
+
+
+def sweep_response(
+    summary: pd.DataFrame, factor: str, outcomes: Sequence[str] | None = None
+) -> go.Figure:
+    """How each outcome responds to one factor (mean over the other factors and replications)."""
+    outcomes = list(outcomes or outcome_columns(summary))
+    cols = min(len(outcomes), 3)
+    rows = -(-len(outcomes) // cols)
+    figure = make_subplots(
+        rows=rows, cols=cols, subplot_titles=[label(o) for o in outcomes], horizontal_spacing=0.08
+    )
+    colour = DESIGN_COLOURS[0]
+    for index, outcome in enumerate(outcomes):
+        row, col = index // cols + 1, index % cols + 1
+        data = sweep_response_data(summary, factor, outcome)
+        grouped = data["runs"].max() > 1 or len(data) <= MAX_LEVELS
+        meta = {"panel": label(outcome), "series": outcome, "column": factor}
+        if grouped and data["ci_low"].notna().any():
+            figure.add_trace(
+                go.Scatter(
+                    x=np.concatenate([data["value"], data["value"][::-1]]),
+                    y=np.concatenate([data["ci_high"], data["ci_low"][::-1]]),
+                    fill="toself",
+                    fillcolor=rgba(colour, BAND_OPACITY),
+                    mode="lines",
+                    line=dict(width=0),
+                    hoverinfo="skip",
+                    showlegend=False,
+                    name="95% confidence interval",
+                    meta={**meta, "role": "band"},
+                ),
+                row=row,
+                col=col,
+            )
+        y_format = number_format(outcome)
+        figure.add_trace(
+            go.Scatter(
+                x=data["value"],
+                y=data["mean"],
+                mode="lines+markers" if grouped else "markers",
+                marker=dict(color=colour, size=7 if grouped else 5),
+                line=dict(color=colour, width=2),
+                name=label(outcome),
+                showlegend=False,
+                customdata=np.column_stack([data["ci_low"], data["ci_high"], data["runs"]]),
+                hovertemplate=(
+                    f"{label(factor)}: %{{x:{number_format(factor)}}}"
+                    f"<br>{label(outcome)}: %{{y:{y_format}}}"
+                    f"<br>95% CI: %{{customdata[0]:{y_format}}} to %{{customdata[1]:{y_format}}}"
+                    "<br>runs: %{customdata[2]}<extra></extra>"
+                ),
+                meta={**meta, "role": "mean"},
+            ),
+            row=row,
+            col=col,
+        )
+        figure.update_xaxes(
+            title_text=label(factor), tickformat=number_format(factor), row=row, col=col
+        )
+        figure.update_yaxes(tickformat=y_format, row=row, col=col)
+    title = f"Response to {label(factor).split(',')[0].lower()}"
+    title += " (mean of runs at each value, band: 95% confidence interval)"
+    return _style(figure, title, height=330 * rows + 150)
+
+
+def sweep_heatmap_data(
+    summary: pd.DataFrame, x_factor: str, y_factor: str, outcome: str
+) -> pd.DataFrame:
+    """Mean outcome on the grid of two factors: rows are `y_factor` values, columns `x_factor`."""
+    runs = finished(summary)
+    return (
+        runs.pivot_table(
+            index=y_factor, columns=x_factor, values=outcome, aggfunc="mean", dropna=False
+        )
+        .sort_index(axis=0)
+        .sort_index(axis=1)
+    )
+
+
+def sweep_heatmap(summary: pd.DataFrame, x_factor: str, y_factor: str, outcome: str) -> go.Figure:
+    """Mean outcome over the grid of two factors, as a heatmap."""
+    grid = sweep_heatmap_data(summary, x_factor, y_factor, outcome)
+    counts = (
+        finished(summary)
+        .pivot_table(index=y_factor, columns=x_factor, values=outcome, aggfunc="count")
+        .reindex(index=grid.index, columns=grid.columns)
+        .fillna(0)
+    )
+    z_format = number_format(outcome)
+    figure = go.Figure(
+        go.Heatmap(
+            x=[str(v) for v in grid.columns],
+            y=[str(v) for v in grid.index],
+            z=grid.to_numpy(),
+            colorscale=HEATMAP_SCALE,
+            colorbar=dict(title=dict(text=label(outcome)), tickformat=z_format),
+            customdata=counts.to_numpy(),
+            texttemplate=f"%{{z:{z_format}}}",
+            hovertemplate=(
+                f"{label(x_factor)}: %{{x}}<br>{label(y_factor)}: %{{y}}"
+                f"<br>{label(outcome)}: %{{z:{z_format}}}<br>runs: %{{customdata}}<extra></extra>"
+            ),
+            meta={"panel": label(outcome), "series": outcome, "role": "grid"},
+        )
+    )
+    figure.update_xaxes(title_text=label(x_factor), type="category")
+    figure.update_yaxes(title_text=label(y_factor), type="category")
+    title = f"{label(outcome).split(',')[0]} by {label(x_factor).split(',')[0].lower()}"
+    title += f" and {label(y_factor).split(',')[0].lower()} (mean of runs)"
+    return _style(figure, title, height=520)
+
+
+# --- Designs: trade-off and paired differences -----------------------------------------------
+
+
+def design_order(summary: pd.DataFrame, baseline: str | None = None) -> list[str]:
+    """Designs in table order, the baseline first."""
+    designs = [d for d in dict.fromkeys(summary["design"].astype(str)) if d]
+    if baseline in designs:
+        designs.remove(baseline)
+        designs.insert(0, baseline)
+    return designs
+
+
+def tradeoff_data(
+    summary: pd.DataFrame,
+    compliance: str,
+    exclusion: str,
+    baseline: str | None = None,
+    comparison: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per design: compliance gained over the baseline and people excluded, with 95% CIs.
+
+    Compliance gained is the paired difference from the baseline, replicate by replicate (the
+    designs share random numbers); where a comparison table holds it, its numbers are used.
+    The exclusion is the design's own level.
+
+    Returns:
+        Columns design, gained, gained_low, gained_high, excluded, excluded_low, excluded_high,
+        runs.
+    """
+    runs = finished(summary)
+    designs = design_order(runs, baseline)
+    baseline = baseline if baseline in designs else designs[0]
+    base = runs[runs["design"] == baseline].set_index("replicate")[compliance]
+    compared = None
+    if comparison is not None and len(comparison):
+        compared = comparison[
+            (comparison["outcome"].isin([compliance, compliance.removeprefix(OUTCOME_PREFIX)]))
+            & (comparison["baseline"] == baseline)
+        ].set_index("design")
+    rows = []
+    for design in designs:
+        own = runs[runs["design"] == design]
+        excluded, excluded_low, excluded_high, n = mean_ci(own[exclusion])
+        if design == baseline:
+            gained, gained_low, gained_high = 0.0, np.nan, np.nan
+        elif compared is not None and design in compared.index:
+            row = compared.loc[design]
+            gained, gained_low, gained_high = (
+                float(row["mean_difference"]),
+                float(row["ci_low"]),
+                float(row["ci_high"]),
+            )
+        else:
+            paired = own.set_index("replicate")[compliance] - base
+            gained, gained_low, gained_high, _ = mean_ci(paired)
+        rows.append(
+            {
+                "design": design,
+                "gained": gained,
+                "gained_low": gained_low,
+                "gained_high": gained_high,
+                "excluded": excluded,
+                "excluded_low": excluded_low,
+                "excluded_high": excluded_high,
+                "runs": n,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tradeoff(
+    summary: pd.DataFrame,
+    compliance: str,
+    exclusion: str,
+    baseline: str | None = None,
+    comparison: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Compliance gained against people excluded: one point per design, with 95% CIs."""
+    data = tradeoff_data(summary, compliance, exclusion, baseline, comparison)
+    colours = design_colours(data["design"])
+    baseline_name = data["design"].iloc[0]
+    x_format, y_format = number_format(exclusion), number_format(compliance)
+    figure = go.Figure()
+    for row in data.itertuples(index=False):
+        figure.add_trace(
+            go.Scatter(
+                x=[row.excluded],
+                y=[row.gained],
+                mode="markers+text",
+                text=[row.design],
+                textposition="top center",
+                marker=dict(color=colours[row.design], size=13, line=dict(color="white", width=1)),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[row.excluded_high - row.excluded],
+                    arrayminus=[row.excluded - row.excluded_low],
+                    color=colours[row.design],
+                ),
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[row.gained_high - row.gained],
+                    arrayminus=[row.gained - row.gained_low],
+                    color=colours[row.design],
+                ),
+                name=row.design,
+                hovertemplate=(
+                    f"<b>{row.design}</b><br>{label(exclusion)}: %{{x:{x_format}}} "
+                    f"(95% CI {formatted(row.excluded_low, exclusion)} to "
+                    f"{formatted(row.excluded_high, exclusion)})"
+                    f"<br>{label(compliance)} gained over {baseline_name}: %{{y:{y_format}}}"
+                    f"<br>runs: {row.runs}<extra></extra>"
+                ),
+                meta={"panel": "tradeoff", "series": row.design, "role": "design"},
+            )
+        )
+    figure.add_hline(y=0, line=dict(color="#555555", dash="dot", width=1))
+    figure.update_xaxes(title_text=label(exclusion), tickformat=x_format)
+    gained_unit = " (percentage points)" if is_percent(compliance) else ""
+    figure.update_yaxes(
+        title_text=f"{label(compliance).split(',')[0]} gained over {baseline_name}{gained_unit}",
+        tickformat=y_format,
+    )
+    title = "Trade-off: compliance gained against people excluded (95% confidence intervals)"
+    return _style(figure, title, height=560)
+
+
+def comparison_forest(comparison: pd.DataFrame, designs: Sequence[str] = ()) -> go.Figure:
+    """Paired differences of each outcome from the baseline design, with 95% CIs (forest plot)."""
+    outcomes = list(dict.fromkeys(comparison["outcome"]))
+    baselines = sorted(set(comparison["baseline"]))
+    order = list(designs) or baselines + [
+        d for d in dict.fromkeys(comparison["design"]) if d not in baselines
+    ]
+    colours = design_colours(order)
+    rows, cols = len(outcomes), 1
+    figure = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[label(o).split(",")[0] for o in outcomes],
+        vertical_spacing=0.5 / rows,
+    )
+    shown: set[str] = set()
+    for index, outcome in enumerate(outcomes):
+        row, col = index // cols + 1, index % cols + 1
+        part = comparison[comparison["outcome"] == outcome]
+        x_format = number_format(outcome)
+        for item in part.itertuples(index=False):
+            name = f"{item.design} vs {item.baseline}"
+            figure.add_trace(
+                go.Scatter(
+                    x=[item.mean_difference],
+                    y=[name],
+                    mode="markers",
+                    marker=dict(color=colours.get(item.design, DESIGN_COLOURS[0]), size=11),
+                    error_x=dict(
+                        type="data",
+                        symmetric=False,
+                        array=[item.ci_high - item.mean_difference],
+                        arrayminus=[item.mean_difference - item.ci_low],
+                        color=colours.get(item.design, DESIGN_COLOURS[0]),
+                        thickness=2,
+                    ),
+                    name=item.design,
+                    legendgroup=item.design,
+                    showlegend=item.design not in shown,
+                    hovertemplate=(
+                        f"<b>{name}</b><br>{label(outcome)}: difference %{{x:{x_format}}}"
+                        f"<br>95% CI {formatted(item.ci_low, outcome)} to "
+                        f"{formatted(item.ci_high, outcome)}"
+                        f"<br>pairs of runs: {item.n_pairs}<extra></extra>"
+                    ),
+                    meta={"panel": outcome, "series": item.design, "role": "difference"},
+                ),
+                row=row,
+                col=col,
+            )
+            shown.add(item.design)
+        figure.add_vline(x=0, line=dict(color="#555555", dash="dot", width=1), row=row, col=col)
+        unit = "percentage points" if is_percent(outcome) else label(outcome).split(", ")[-1]
+        figure.update_xaxes(
+            title_text=f"Difference from the baseline ({unit})" if unit else "Difference",
+            tickformat=x_format,
+            row=row,
+            col=col,
+        )
+    title = "Differences between designs, paired by replicate (95% confidence intervals)"
+    return _style(figure, title, height=(120 + 40 * len(order)) * rows + 160)
+
+
+def sensitivity_bars(sensitivity: pd.DataFrame) -> go.Figure:
+    """Sobol indices of each outcome to each factor: first order and total, with 95% CIs."""
+    outcomes = list(dict.fromkeys(sensitivity["outcome"]))
+    cols = min(len(outcomes), 2)
+    rows = -(-len(outcomes) // cols)
+    figure = make_subplots(
+        rows=rows, cols=cols, subplot_titles=[label(o) for o in outcomes], vertical_spacing=0.2
+    )
+    for index, outcome in enumerate(outcomes):
+        row, col = index // cols + 1, index % cols + 1
+        part = sensitivity[sensitivity["outcome"] == outcome]
+        factors = [label(f).split(",")[0] for f in part["factor"]]
+        for kind, name, colour in (
+            ("first_order", "First order (the factor alone)", FIRST_ORDER),
+            ("total", "Total (with its interactions)", TOTAL_EFFECT),
+        ):
+            figure.add_trace(
+                go.Bar(
+                    x=factors,
+                    y=part[kind],
+                    name=name,
+                    legendgroup=kind,
+                    showlegend=index == 0,
+                    marker_color=colour,
+                    error_y=dict(
+                        type="data",
+                        symmetric=False,
+                        array=part[f"{kind}_ci_high"] - part[kind],
+                        arrayminus=part[kind] - part[f"{kind}_ci_low"],
+                        color="#333333",
+                    ),
+                    customdata=np.column_stack(
+                        [part[f"{kind}_ci_low"], part[f"{kind}_ci_high"], part["factor"]]
+                    ),
+                    hovertemplate=(
+                        f"<b>%{{customdata[2]}}</b><br>{name} index of {label(outcome)}: "
+                        "%{y:.3f}<br>95% CI %{customdata[0]:.3f} to %{customdata[1]:.3f}"
+                        "<extra></extra>"
+                    ),
+                    meta={"panel": outcome, "series": kind, "role": "index"},
+                ),
+                row=row,
+                col=col,
+            )
+        figure.update_yaxes(title_text="Sobol index (share of variance)", row=row, col=col)
+    title = "Sensitivity: share of each outcome's variance due to each factor (Sobol indices)"
+    return _style(figure, title, height=420 * rows + 120).update_layout(barmode="group")
