@@ -62,6 +62,9 @@ def run(
     settings: SetOption = None,
     out: Annotated[Path, typer.Option(help="Directory for run directories.")] = Path("results"),
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    report: Annotated[
+        bool, typer.Option(help="Write report.html (charts) into the run directory.")
+    ] = True,
 ) -> None:
     """Run one scenario; print the run directory as the last line."""
     from sim.runner import run_to_disk
@@ -75,6 +78,10 @@ def run(
             progress=progress,
             extra_manifest={"scenario_file": str(scenario_path)},
         )
+        if report:
+            from sim.report import write_report
+
+            typer.echo(f"report: {write_report(run_dir).html}", err=True)
     typer.echo(str(run_dir))
 
 
@@ -299,6 +306,27 @@ def calibrate(
     typer.echo("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.fitted.items()))
     typer.echo(f"fitted scenario: {scenario_path}")
     typer.echo(str(directory))
+
+
+@app.command("report")
+def report_command(
+    results_path: Annotated[
+        Path, typer.Argument(help="A run directory or an experiment's results directory.")
+    ],
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, png, svg.")
+    ] = "html",
+) -> None:
+    """Write the charts of a run or experiment: report.html, and charts/*.png|svg if asked."""
+    from sim.report import write_report
+
+    with user_errors():
+        written = write_report(results_path, formats)
+    if written.message:
+        typer.echo(f"warning: {written.message}", err=True)
+    typer.echo(str(written.html))
+    for image in written.images:
+        typer.echo(str(image))
 
 
 if __name__ == "__main__":
