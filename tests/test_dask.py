@@ -1,0 +1,163 @@
+"""A sweep through a real Dask scheduler and worker gives the same results as local runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.experiment import load_experiment
+from sim.sweep import run_experiment
+
+REPO = Path(__file__).resolve().parents[1]
+DASK = Path(sys.executable).with_name("dask")
+BASE = """
+[simulation]
+name = "tiny"
+steps = 12
+[population]
+citizens = 1000
+"""
+EXPERIMENT = """
+[experiment]
+name = "on_dask"
+scenario = "base.toml"
+replications = 2
+seed = 99
+
+[levers]
+"schemes.default.blacklist_duration_months" = { values = [6, 36] }
+
+[uncertainties]
+"decision.logit_noise" = { low = 0.05, high = 0.2 }
+
+[sampling]
+method = "latin_hypercube"
+points = 3
+
+[outcomes.compliance]
+metric = "compliance_rate"
+statistic = "mean"
+more_is_better = true
+
+[outcomes.blacklisted]
+metric = "blacklisted_share"
+more_is_better = false
+
+[outcomes.time_to_full_compliance]
+metric = "compliance_rate"
+statistic = "time_to_threshold"
+threshold = 0.99
+never_reached = "run_length"
+more_is_better = false
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def dask_cluster(tmp_path) -> Iterator[str]:
+    """A `dask scheduler` and one `dask worker` (1 process, 1 thread) on 127.0.0.1."""
+    from distributed import Client
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    logs = tmp_path / "dask-logs"
+    logs.mkdir()
+    common = {"cwd": REPO, "start_new_session": True, "stdout": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            DASK,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--no-dashboard",
+        ],  # fmt: skip
+        stderr=(logs / "scheduler.log").open("w"),
+        **common,
+    )
+    worker = None
+    try:
+        worker = subprocess.Popen(
+            [
+                DASK,
+                "worker",
+                address,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                "--local-directory",
+                str(tmp_path / "dask-worker"),
+            ],  # fmt: skip
+            stderr=(logs / "worker.log").open("w"),
+            **common,
+        )
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with Client(address, timeout="5s") as client:
+                    client.wait_for_workers(1, timeout=60)
+                break
+            except (OSError, TimeoutError):
+                if time.monotonic() > deadline or scheduler.poll() is not None:
+                    raise RuntimeError((logs / "scheduler.log").read_text()) from None
+                time.sleep(0.5)
+        yield address
+    finally:
+        if worker is not None:
+            stop(worker)
+        stop(scheduler)
+
+
+def test_dask_sweep_matches_local_pool_and_one_worker(tmp_path, dask_cluster):
+    (tmp_path / "base.toml").write_text(BASE)
+    path = tmp_path / "on_dask.toml"
+    path.write_text(EXPERIMENT)
+    experiment = load_experiment(path)
+
+    on_dask = run_experiment(experiment, tmp_path / "dask", scheduler=dask_cluster, progress=False)
+    local_pool = run_experiment(experiment, tmp_path / "pool", workers=2, progress=False)
+    one_worker = run_experiment(experiment, tmp_path / "one", workers=1, progress=False)
+
+    assert on_dask.ran == 3 * 2 and on_dask.failed == 0
+    frames = [
+        pd.read_parquet(report.results_dir / "summary.parquet")
+        for report in (on_dask, local_pool, one_worker)
+    ]
+    assert len(frames[0]) == 6 and (frames[0]["status"] == "ok").all()
+    assert frames[0]["outcome.compliance"].nunique() == 6  # every run differs from the others
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    pd.testing.assert_frame_equal(frames[0], frames[2])
+    # whole time series agree too, not just the summaries
+    for run_id in frames[0]["run_id"]:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(on_dask.results_dir / run_id / "timeseries.parquet"),
+            pd.read_parquet(one_worker.results_dir / run_id / "timeseries.parquet"),
+        )
