@@ -95,7 +95,7 @@ def dask_cluster(tmp_path) -> Iterator[str]:
             "--port",
             address.rsplit(":", 1)[1],
             "--no-dashboard",
-        ],  # fmt: skip
+        ],
         stderr=(logs / "scheduler.log").open("w"),
         **common,
     )
@@ -115,7 +115,7 @@ def dask_cluster(tmp_path) -> Iterator[str]:
                 "127.0.0.1",
                 "--local-directory",
                 str(tmp_path / "dask-worker"),
-            ],  # fmt: skip
+            ],
             stderr=(logs / "worker.log").open("w"),
             **common,
         )
