@@ -48,7 +48,14 @@ def migrate(
     destination = rng.choice(len(rules.city_names), size=movers.size, p=rules.city_share)
     moving = destination != citizens.city[movers]
     movers, destination = movers[moving], destination[moving]
+    no_scheme = len(rules.scheme_names)
+    unscored = (rules.city_scheme[citizens.city[movers]] == no_scheme) | (
+        rules.city_scheme[destination] == no_scheme
+    )
     citizens.city[movers] = destination
+    # A score does not travel to or from a city without a scheme: start at the new base.
+    new_scheme = rules.city_scheme[destination[unscored]]
+    citizens.score[movers[unscored]] = rules.base_score[new_scheme]
     clip_scores(citizens, rules, movers)
     listed_movers = movers[citizens.blacklisted[movers]]
     binding = rules.recognised(
