@@ -657,7 +657,13 @@ def sweep_response(
         figure.update_xaxes(
             title_text=label(factor), tickformat=number_format(factor), row=row, col=col
         )
-        figure.update_yaxes(tickformat=y_format, row=row, col=col)
+        unit = label(outcome).split(", ")[-1] if ", " in label(outcome) else ""
+        figure.update_yaxes(
+            title_text=f"Mean of runs ({unit})" if unit else "Mean of runs",
+            tickformat=y_format,
+            row=row,
+            col=col,
+        )
     title = f"Response to {label(factor).split(',')[0].lower()}"
     title += " (mean of runs at each value, band: 95% confidence interval)"
     return _style(figure, title, height=330 * rows + 150)
@@ -891,6 +897,7 @@ def comparison_forest(comparison: pd.DataFrame, designs: Sequence[str] = ()) -> 
             shown.add(item.design)
         figure.add_vline(x=0, line=dict(color="#555555", dash="dot", width=1), row=row, col=col)
         unit = "percentage points" if is_percent(outcome) else label(outcome).split(", ")[-1]
+        figure.update_yaxes(title_text="Design against baseline", row=row, col=col)
         figure.update_xaxes(
             title_text=f"Difference from the baseline ({unit})" if unit else "Difference",
             tickformat=x_format,
@@ -946,5 +953,6 @@ def sensitivity_bars(sensitivity: pd.DataFrame) -> go.Figure:
                 col=col,
             )
         figure.update_yaxes(title_text="Sobol index (share of variance)", row=row, col=col)
+        figure.update_xaxes(title_text="Factor", row=row, col=col)
     title = "Sensitivity: share of each outcome's variance due to each factor (Sobol indices)"
     return _style(figure, title, height=420 * rows + 120).update_layout(barmode="group")

@@ -1,0 +1,293 @@
+"""Each chart draws exactly the numbers of the results table it was made from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from results_tables import (
+    ishigami_sensitivity,
+    paired_comparison,
+    write_comparison,
+    write_sweep,
+)
+
+from sim import charts
+from sim.report import read_runs
+
+FACTOR_DETECT = "factor.behaviours.loan_default.detectability"
+FACTOR_DURATION = "factor.schemes.default.blacklist_duration_months"
+COMPLIANCE = "outcome.final_compliance_rate"
+EXCLUSION = "outcome.mean_blacklisted_share"
+
+
+@pytest.fixture(scope="module")
+def comparison_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_comparison(tmp_path_factory.mktemp("designs"))
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sweep(tmp_path_factory.mktemp("sweep"))
+
+
+@pytest.fixture(scope="module")
+def design_runs(comparison_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    summary = pd.read_parquet(comparison_dir / "summary.parquet")
+    timeseries, quintiles = read_runs(
+        [comparison_dir / r for r in summary["run_id"]], summary["design"].tolist()
+    )
+    return summary, timeseries, quintiles
+
+
+def traces(figure, role: str) -> list:
+    return [t for t in figure.data if (t.meta or {}).get("role") == role]
+
+
+def raw_timeseries(run_dir: Path) -> pd.DataFrame:
+    """A run's time series read straight from disk, causes as shares of all citizens."""
+    frame = pd.read_parquet(run_dir / "timeseries.parquet")
+    listed = frame["blacklisted_share"]
+    frame["involuntary_listed_share"] = frame["involuntary_blacklisted_share"] * listed
+    frame["false_positive_listed_share"] = frame["false_positive_blacklisted_share"] * listed
+    return frame
+
+
+def test_time_series_lines_and_bands_are_the_runs_mean_and_spread(comparison_dir, design_runs):
+    summary, timeseries, _ = design_runs
+    figure = charts.compliance_over_time(timeseries, designs=["lenient", "strict"])
+    means = traces(figure, "mean")
+    assert {t.meta["series"] for t in means} == {"lenient", "strict"}
+    assert len(means) == 2 * len(charts.over_time_panels(timeseries))
+    for trace in means:
+        runs = summary[summary["design"] == trace.meta["series"]]["run_id"]
+        stacked = pd.concat([raw_timeseries(comparison_dir / r) for r in runs])
+        by_step = stacked.groupby("step")[trace.meta["column"]]
+        np.testing.assert_array_equal(trace.x, by_step.mean().index)
+        np.testing.assert_allclose(trace.y, by_step.mean().to_numpy())
+    for trace in traces(figure, "band"):
+        runs = summary[summary["design"] == trace.meta["series"]]["run_id"]
+        stacked = pd.concat([raw_timeseries(comparison_dir / r) for r in runs])
+        by_step = stacked.groupby("step")[trace.meta["column"]]
+        expected = np.concatenate(
+            [by_step.quantile(0.95).to_numpy(), by_step.quantile(0.05).to_numpy()[::-1]]
+        )
+        np.testing.assert_allclose(trace.y, expected)
+
+
+def test_a_single_run_is_drawn_in_concept_colours_without_bands(comparison_dir, design_runs):
+    summary, _, _ = design_runs
+    run_dir = comparison_dir / summary["run_id"].iloc[0]
+    frame = raw_timeseries(run_dir)
+    figure = charts.compliance_over_time(pd.read_parquet(run_dir / "timeseries.parquet"))
+    assert not traces(figure, "band")
+    colours = {t.meta["column"]: t.line.color for t in traces(figure, "mean")}
+    assert colours == {
+        "compliance_rate": charts.COMPLIANT,
+        "blacklisted_share": charts.BLACKLISTED,
+        "involuntary_listed_share": charts.INVOLUNTARY,
+        "false_positive_listed_share": charts.FALSE_POSITIVE,
+        "redlisted_share": charts.REDLISTED,
+    }
+    for trace in traces(figure, "mean"):
+        np.testing.assert_allclose(trace.y, frame[trace.meta["column"]])
+
+
+def test_city_small_multiples_draw_each_city_column(comparison_dir, design_runs):
+    summary, timeseries, _ = design_runs
+    figure = charts.by_city_over_time(timeseries)
+    cities = charts.city_names(timeseries)
+    assert cities == ["north", "south"]
+    drawn = {(t.meta["column"], t.meta["series"]) for t in traces(figure, "mean")}
+    for city in cities:
+        for design in ("lenient", "strict"):
+            assert (f"compliance_rate__{city}", design) in drawn
+            assert (f"blacklisted_share__{city}", design) in drawn
+    stacked = pd.concat(
+        [
+            raw_timeseries(comparison_dir / r).assign(design=d)
+            for r, d in summary[["run_id", "design"]].values
+        ]
+    )
+    for trace in traces(figure, "mean"):
+        part = stacked[stacked["design"] == trace.meta["series"]]
+        expected = part.groupby("step")[trace.meta["column"]].mean()
+        np.testing.assert_allclose(trace.y, expected.to_numpy())
+
+
+def test_income_quintile_bars_match_the_agent_tables(comparison_dir, design_runs):
+    summary, _, quintiles = design_runs
+    figure = charts.by_income_quintile(quintiles, designs=["lenient", "strict"])
+    expected = {}
+    for run_id, design in summary[["run_id", "design"]].values:
+        agents = pd.read_parquet(comparison_dir / run_id / "agents.parquet")
+        citizens = agents[agents["kind"] == "citizen"]
+        listed = citizens["blacklisted"].astype(bool)
+        cause = citizens["listing_cause"].astype(str)
+        per_quintile = pd.DataFrame(
+            {
+                "quintile": citizens["income_quintile"],
+                "blacklisted_share": listed,
+                "involuntary_listed_share": listed & (cause == "involuntary"),
+                "false_positive_listed_share": listed & (cause == "false_record"),
+                "rewards": citizens["rewards_yuan"],
+            }
+        ).groupby("quintile")
+        shares = per_quintile.mean()
+        shares["reward_share"] = per_quintile["rewards"].sum() / citizens["rewards_yuan"].sum()
+        expected.setdefault(design, []).append(shares)
+    for trace in traces(figure, "mean"):
+        runs = expected[trace.meta["series"]]
+        mean = pd.concat(runs).groupby(level=0)[trace.meta["column"]].mean()
+        np.testing.assert_array_equal(trace.x, mean.index)
+        np.testing.assert_allclose(trace.y, mean.to_numpy())
+    rewards = [t for t in traces(figure, "mean") if t.meta["column"] == "reward_share"]
+    for trace in rewards:  # every run's reward shares add up to all rewards
+        assert sum(trace.y) == pytest.approx(1.0)
+
+
+def test_designs_keep_one_colour_in_every_chart(comparison_dir, design_runs):
+    summary, timeseries, quintiles = design_runs
+    comparison = pd.read_parquet(comparison_dir / "comparison.parquet")
+    order = ["lenient", "strict"]
+    figures = [
+        charts.compliance_over_time(timeseries, designs=order),
+        charts.by_city_over_time(timeseries, designs=order),
+        charts.by_income_quintile(quintiles, designs=order),
+        charts.tradeoff(summary, COMPLIANCE, EXCLUSION, "lenient", comparison),
+        charts.comparison_forest(comparison, order),
+    ]
+    expected = charts.design_colours(order)
+    for figure in figures:
+        checked = 0
+        for trace in figure.data:
+            series = (trace.meta or {}).get("series")
+            if series in expected and trace.meta["role"] != "band":
+                drawn_as_line = trace.type == "scatter" and trace.mode == "lines"
+                colour = trace.line.color if drawn_as_line else trace.marker.color
+                assert colour == expected[series], (figure.layout.title.text, series)
+                checked += 1
+        assert checked >= len(order) - 1, figure.layout.title.text
+    assert len(set(expected.values())) == len(order)
+
+
+def test_tradeoff_points_are_exclusion_levels_and_paired_gains(comparison_dir):
+    summary = pd.read_parquet(comparison_dir / "summary.parquet")
+    comparison = pd.read_parquet(comparison_dir / "comparison.parquet")
+    figure = charts.tradeoff(summary, COMPLIANCE, EXCLUSION, "lenient", comparison)
+    points = {t.meta["series"]: t for t in traces(figure, "design")}
+    assert list(points) == ["lenient", "strict"]
+    for design, trace in points.items():
+        own = summary[summary["design"] == design]
+        assert trace.x[0] == pytest.approx(own[EXCLUSION].mean())
+    assert points["lenient"].y[0] == 0.0
+    strict = comparison[
+        (comparison["design"] == "strict") & (comparison["outcome"] == COMPLIANCE[8:])
+    ]
+    assert points["strict"].y[0] == pytest.approx(strict["mean_difference"].iloc[0])
+    assert points["strict"].error_y.array[0] == pytest.approx(
+        strict["ci_high"].iloc[0] - strict["mean_difference"].iloc[0]
+    )
+    # Without the comparison table the gain is the same paired difference, from the summary.
+    alone = charts.tradeoff_data(summary, COMPLIANCE, EXCLUSION, "lenient")
+    row = alone.set_index("design").loc["strict"]
+    assert row["gained"] == pytest.approx(strict["mean_difference"].iloc[0])
+    assert row["gained_low"] == pytest.approx(strict["ci_low"].iloc[0])
+
+
+def test_forest_plot_draws_every_difference_and_interval(comparison_dir):
+    summary = pd.read_parquet(comparison_dir / "summary.parquet")
+    comparison = paired_comparison(summary, "lenient")
+    figure = charts.comparison_forest(comparison, ["lenient", "strict"])
+    drawn = traces(figure, "difference")
+    assert len(drawn) == len(comparison)
+    for trace, row in zip(drawn, comparison.itertuples(), strict=True):
+        assert trace.meta["panel"] == row.outcome
+        assert trace.x[0] == pytest.approx(row.mean_difference)
+        assert trace.x[0] + trace.error_x.array[0] == pytest.approx(row.ci_high)
+        assert trace.x[0] - trace.error_x.arrayminus[0] == pytest.approx(row.ci_low)
+
+
+def test_sweep_response_is_the_mean_of_finished_runs_at_each_value(sweep_dir):
+    summary = pd.read_parquet(sweep_dir / "summary.parquet")
+    assert (summary["status"] == "failed").sum() == 1
+    figure = charts.sweep_response(summary, FACTOR_DETECT)
+    ok = summary[summary["status"] == "ok"]
+    means = traces(figure, "mean")
+    assert [t.meta["series"] for t in means] == charts.outcome_columns(summary)
+    for trace in means:
+        expected = ok.groupby(FACTOR_DETECT)[trace.meta["series"]].mean()
+        np.testing.assert_allclose(trace.x, expected.index)
+        np.testing.assert_allclose(trace.y, expected.to_numpy())
+        low, high = (
+            np.asarray(trace.customdata[:, 0], float),
+            np.asarray(trace.customdata[:, 1], float),
+        )
+        assert np.all(low <= trace.y) and np.all(trace.y <= high)
+        assert list(trace.customdata[:, 2]) == ok.groupby(FACTOR_DETECT).size().tolist()
+
+
+def test_heatmap_cells_are_grid_means(sweep_dir):
+    summary = pd.read_parquet(sweep_dir / "summary.parquet")
+    figure = charts.sweep_heatmap(summary, FACTOR_DETECT, FACTOR_DURATION, COMPLIANCE)
+    (grid,) = traces(figure, "grid")
+    ok = summary[summary["status"] == "ok"]
+    for i, duration in enumerate(sorted(ok[FACTOR_DURATION].unique())):
+        for j, detect in enumerate(sorted(ok[FACTOR_DETECT].unique())):
+            cell = ok[(ok[FACTOR_DURATION] == duration) & (ok[FACTOR_DETECT] == detect)]
+            assert grid.z[i][j] == pytest.approx(cell[COMPLIANCE].mean())
+            assert grid.x[j] == str(detect) and grid.y[i] == str(duration)
+
+
+def test_sensitivity_bars_are_the_indices_with_their_intervals():
+    table = ishigami_sensitivity()
+    figure = charts.sensitivity_bars(table)
+    bars = {t.meta["series"]: t for t in traces(figure, "index")}
+    for kind, colour in (("first_order", charts.FIRST_ORDER), ("total", charts.TOTAL_EFFECT)):
+        trace = bars[kind]
+        assert trace.marker.color == colour
+        np.testing.assert_allclose(trace.y, table[kind])
+        np.testing.assert_allclose(
+            np.asarray(trace.y) + trace.error_y.array, table[f"{kind}_ci_high"]
+        )
+        np.testing.assert_allclose(
+            np.asarray(trace.y) - trace.error_y.arrayminus, table[f"{kind}_ci_low"]
+        )
+    # Ishigami's x2 has the largest first-order index, x3 none of its own (known answer).
+    first = bars["first_order"].y
+    assert np.argmax(first) == 1 and first[2] < 0.1
+
+
+def test_labels_name_the_unit():
+    assert charts.label(FACTOR_DURATION).endswith(", months")
+    assert charts.label(COMPLIANCE) == "Final compliance rate, %"
+    assert charts.label("outcome.final_blacklisted_people").endswith(", people")
+    assert charts.is_percent(FACTOR_DETECT) and not charts.is_percent(FACTOR_DURATION)
+    assert charts.formatted(0.1234, COMPLIANCE) == "12.3%"
+
+
+def test_every_chart_has_a_title_and_axis_titles(comparison_dir, sweep_dir, design_runs):
+    summary, timeseries, quintiles = design_runs
+    sweep = pd.read_parquet(sweep_dir / "summary.parquet")
+    figures = [
+        charts.compliance_over_time(timeseries),
+        charts.by_city_over_time(timeseries),
+        charts.by_income_quintile(quintiles),
+        charts.tradeoff(summary, COMPLIANCE, EXCLUSION),
+        charts.comparison_forest(pd.read_parquet(comparison_dir / "comparison.parquet")),
+        charts.sweep_response(sweep, FACTOR_DURATION),
+        charts.sweep_heatmap(sweep, FACTOR_DETECT, FACTOR_DURATION, EXCLUSION),
+        charts.sensitivity_bars(ishigami_sensitivity()),
+    ]
+    for figure in figures:
+        assert figure.layout.title.text
+        layout = figure.to_plotly_json()["layout"]
+        for axis in ("xaxis", "yaxis"):
+            titles = [
+                v.get("title", {}).get("text") for k, v in layout.items() if k.startswith(axis)
+            ]
+            assert any(titles), (figure.layout.title.text, axis)
+        for trace in figure.data:
+            assert trace.hoverinfo == "skip" or trace.hovertemplate
