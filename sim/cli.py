@@ -71,6 +71,11 @@ def run(
 
     with user_errors():
         scenario = load_scenario(scenario_path, overrides_from(settings or [], steps))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            message = f"--out {out}: cannot create directory ({error.strerror})"
+            raise ScenarioError(message) from None
         run_dir = run_to_disk(
             scenario,
             out,

@@ -232,6 +232,18 @@ def test_bad_set_option_is_one_clear_error(
     assert not out.exists()
 
 
+def test_an_out_path_that_cannot_be_a_directory_is_one_clear_error(
+    scenario_file: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("")
+    out = blocker / "results"
+    result = invoke("run", scenario_file, "--out", out, "--steps", "2")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: --out {out}: cannot create directory")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
 def test_bad_seed_or_steps_are_refused(scenario_file: Path, out: Path) -> None:
     for args in (["--seed", "-1"], ["--steps", "0"], ["--steps", "many"]):
         result = invoke("run", scenario_file, "--out", out, *args)
