@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import re
 import tomllib
@@ -12,11 +14,31 @@ import pytest
 from pydantic import BaseModel
 
 from sim import reference
+from sim.model import CreditModel
+from sim.population import Citizens
 from sim.runner import run_to_disk
 from sim.scenario import Scenario, scenario_from_data
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CITIES = ("north", "south_bank")
+# The stage functions CreditModel.step calls, in the order docs/ODD.md section 3 describes.
+STAGE_CALLS = (
+    "behave",
+    "detect",
+    "false_records",
+    "recover",
+    "apply_records",
+    "expire",
+    "repay",
+    "repair_wrong_records",
+    "list_new",
+    "update_redlist",
+    "sanction_and_reward",
+    "harm_employees",
+    "learn",
+    "migrate",
+    "collect",
+)
 
 
 def read_doc(name: str) -> str:
@@ -137,3 +159,21 @@ def test_agent_columns_and_manifest_keys_are_documented(small_run):
     assert documented_keys == list(manifest)
     timings = set(re.findall(r"`(\w+_seconds)`", doc_section(text, "`manifest.json`")))
     assert timings == set(manifest["timings"])
+
+
+def test_odd_describes_every_agent_array_and_every_stage_module():
+    odd = read_doc("ODD.md")
+    state = doc_section(odd, "2. Entities, state variables and scales")
+    arrays = {field.name for field in dataclasses.fields(Citizens)}
+    missing = sorted(name for name in arrays if f"| `{name}`" not in state)
+    assert not missing, f"state variables missing from docs/ODD.md: {missing}"
+    stages = ("behave", "detect", "score", "listing", "sanction", "learn", "migrate", "metrics")
+    submodels = doc_section(odd, "7. Submodels")
+    assert all(f"sim/{stage}.py" in submodels for stage in stages)
+    schedule = doc_section(odd, "3. Process overview and scheduling")
+    step_source = inspect.getsource(CreditModel.step)
+    first_call = [re.search(rf"\b{name}\(", step_source) for name in STAGE_CALLS]
+    assert all(first_call), "CreditModel.step calls changed: update docs/ODD.md"
+    positions = [match.start() for match in first_call]
+    assert positions == sorted(positions), "CreditModel.step order changed: update docs/ODD.md"
+    assert all(f"sim/{stage}.py" in schedule for stage in stages)
