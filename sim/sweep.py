@@ -361,11 +361,12 @@ def run_experiment(
             )
         else:
             with open_backend(workers, scheduler) as backend:
-                bar.write(
-                    f"{experiment.name}: {len(ledger.expected) - len(done)} runs to do "
-                    f"on {backend.description}",
-                    file=sys.stderr,
-                ) if progress else None
+                if progress:
+                    to_do = len(ledger.expected) - len(done)
+                    bar.write(
+                        f"{experiment.name}: {to_do} runs to do on {backend.description}",
+                        sys.stderr,
+                    )
                 _drain(
                     pending,
                     backend.executor,
@@ -417,8 +418,11 @@ def _drain(
                 task = in_flight.pop(future)
                 try:
                     record = future.result()
-                except BrokenProcessPool:
-                    raise
+                except BrokenProcessPool as error:
+                    raise RuntimeError(
+                        f"a worker process died ({error}); finished runs are kept: "
+                        "run the command again to finish the rest"
+                    ) from error
                 except Exception as error:  # the worker itself failed, not the run
                     record = task.record(
                         "failed", f"{type(error).__name__}: {error}", _missing(task)
