@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -274,6 +276,30 @@ def test_real_process_runs_and_prints_the_run_dir_last(scenario_file: Path, out:
         p.name for p in run_dir.iterdir()
     }
     assert len(pd.read_parquet(run_dir / "timeseries.parquet")) == 3
+
+
+def test_real_process_interrupted_midway_leaves_no_run(tmp_path: Path, out: Path) -> None:
+    path = write_scenario(
+        tmp_path / "long.toml",
+        scenario_data(population__citizens=50_000, simulation__steps=1200),
+    )
+    command = [sys.executable, "-m", "sim.cli", "run", str(path), "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        seen = b""
+        while b"step" not in seen:  # the progress bar shows: the simulation is running
+            chunk = os.read(process.stderr.fileno(), 4096)
+            assert chunk, seen.decode(errors="replace")
+            seen += chunk
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    assert b"interrupted" in stderr and b"Traceback" not in stderr
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_real_process_reports_a_bad_file_without_traceback(tmp_path: Path, out: Path) -> None:
