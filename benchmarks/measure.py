@@ -1,0 +1,184 @@
+"""Timed runs, each meant to run in a fresh process so that sizes do not share memory or caches.
+
+Every function returns a plain dict: wall and CPU seconds for setup and for the steps, the
+agent-steps done, and the process's peak resident memory (VmHWM) at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from benchmarks.per_agent_mesa import CoreRuleModel
+from benchmarks.scenarios import core_rule_scenario, full_model_scenario, full_model_source
+from sim.experiment import Experiment, ExperimentFile
+from sim.model import CreditModel
+from sim.seeding import make_generator
+from sim.sweep import run_experiment
+
+
+def _status_kib(field: str) -> float | None:
+    """A memory field of /proc/self/status in KiB (None off Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return float(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    peak = _status_kib("VmHWM")
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now (MB)."""
+    current = _status_kib("VmRSS")
+    return (current if current is not None else 0.0) / 1024
+
+
+class Stopwatch:
+    """Wall and CPU time of a section."""
+
+    def __enter__(self) -> Stopwatch:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def _timed_model(
+    build: Callable[[], Any], steps: int, agents: Callable[[Any], int]
+) -> dict[str, float]:
+    """Build a model, step it, and return timings, agent-steps and memory."""
+    baseline = rss_mb()
+    with Stopwatch() as setup:
+        model = build()
+    with Stopwatch() as run:
+        for _ in range(steps):
+            model.step()
+    n_agents = agents(model)
+    return {
+        "agents": n_agents,
+        "steps": steps,
+        "agent_steps": n_agents * steps,
+        "setup_seconds": setup.wall,
+        "setup_cpu_seconds": setup.cpu,
+        "run_seconds": run.wall,
+        "run_cpu_seconds": run.cpu,
+        "agent_steps_per_second": n_agents * steps / run.wall,
+        "agent_steps_per_cpu_second": n_agents * steps / max(run.cpu, 1e-9),
+        "rss_before_model_mb": baseline,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def full_model(citizens: int, steps: int, seed: int = 1) -> dict[str, float]:
+    """The full model: citizens plus 5% as many firms, every mechanism on."""
+    scenario = full_model_scenario(citizens, steps)
+    result = _timed_model(
+        lambda: CreditModel(scenario, rng=make_generator(seed)),
+        steps,
+        lambda model: model.citizens.size + model.firms.size,
+    )
+    return {"citizens": citizens, **result}
+
+
+def vectorised_core_rule(citizens: int, steps: int, seed: int = 1) -> dict[str, float]:
+    """The array model restricted to the core rule (no firms, one behaviour, one city)."""
+    scenario = core_rule_scenario(citizens, steps)
+    result = _timed_model(
+        lambda: CreditModel(scenario, rng=make_generator(seed)),
+        steps,
+        lambda model: model.citizens.size + model.firms.size,
+    )
+    return {"citizens": citizens, **result}
+
+
+def per_agent_core_rule(citizens: int, steps: int, seed: int = 1) -> dict[str, float]:
+    """The plain per-agent Mesa model of the core rule."""
+    scenario = core_rule_scenario(citizens, steps)
+    result = _timed_model(
+        lambda: CoreRuleModel(scenario, seed=seed), steps, lambda model: len(model.agents)
+    )
+    return {"citizens": citizens, **result}
+
+
+def in_fresh_process(function: Callable[..., dict], *args: Any) -> dict:
+    """Run `function(*args)` in a new spawned interpreter and return its result."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def sweep_experiment(citizens: int, steps: int, runs: int) -> Experiment:
+    """`runs` replicates of the full model at a small size, as an experiment for sim.sweep."""
+    scenario = full_model_scenario(citizens, steps)
+    spec = ExperimentFile.model_validate(
+        {
+            "experiment": {
+                "name": "benchmark_sweep",
+                "scenario": full_model_source(),
+                "replications": runs,
+                "seed": scenario.simulation.seed,
+            },
+            "outcomes": {
+                "compliance": {"metric": "compliance_rate", "more_is_better": True},
+                "blacklisted": {"metric": "blacklisted_share", "more_is_better": False},
+            },
+        }
+    )
+    return Experiment(
+        spec=spec, path=Path(full_model_source()), base_data=scenario.model_dump(mode="json")
+    )
+
+
+def _worker_pid(pause_seconds: float) -> int:
+    time.sleep(pause_seconds)
+    return os.getpid()
+
+
+def sweep(workers: int, runs: int, citizens: int, steps: int) -> dict[str, float]:
+    """Time a sweep of `runs` runs (sim.sweep.run_experiment) on a spawn pool of `workers`.
+
+    The workers are started before the clock, so the time is the runs' (each written to a
+    temporary results directory as a real sweep writes it), not interpreter start-up.
+    """
+    experiment = sweep_experiment(citizens, steps, runs)
+    with (
+        ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool,
+        tempfile.TemporaryDirectory(prefix="benchmark-sweep-") as out,
+    ):
+        started: set[int] = set()
+        for _ in range(50):
+            started |= set(pool.map(_worker_pid, [0.2] * workers))
+            if len(started) >= workers:
+                break
+        with Stopwatch() as clock:
+            report = run_experiment(
+                experiment, Path(out), executor=pool, resume=False, progress=False
+            )
+    if report.failed:
+        raise RuntimeError(f"{report.failed} benchmark sweep runs failed")
+    return {
+        "workers": workers,
+        "runs": report.ran,
+        "citizens": citizens,
+        "steps": steps,
+        "seconds": clock.wall,
+        "mean_compliance_rate": float(report.summary["outcome.compliance"].mean()),
+    }

@@ -1,0 +1,347 @@
+"""Benchmark the model: speed, setup and memory at national scale, against per-agent Mesa.
+
+    uv run python -m benchmarks.run            # the figures of docs/performance.md (minutes)
+    uv run python -m benchmarks.run --quick    # tiny sizes, seconds: checks the code runs
+
+Every timed model runs in a fresh spawned interpreter, so sizes do not share memory. Prints
+markdown tables and writes results/benchmarks/benchmark.json (benchmark_quick.json with
+--quick). Ratios (speed-up, cost growth, parallel gain) are measured within one run, so they
+hold better than the absolute rates on a shared machine; the load average is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import operator
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import measure
+from benchmarks.scenarios import ROOT, full_model_source
+
+RESULTS = ROOT / "results" / "benchmarks"
+RELATIONS = {"<": operator.lt, "<=": operator.le, ">=": operator.ge}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to measure: sizes and steps of every part of the benchmark."""
+
+    full_sizes: tuple[int, ...]
+    full_steps: int
+    core_sizes: tuple[int, ...]
+    core_steps: int
+    per_agent_steps: dict[int, int]
+    sweep_runs: int
+    sweep_citizens: int
+    sweep_steps: int
+    sweep_workers: tuple[int, ...] = (1, 2)
+    evaluate_targets: bool = True
+    fresh_processes: bool = True
+    scale_sizes: tuple[int, int] = field(default=(100_000, 1_000_000))
+
+
+PLAN = Plan(
+    full_sizes=(10_000, 100_000, 1_000_000),
+    full_steps=120,
+    core_sizes=(10_000, 100_000),
+    core_steps=120,
+    per_agent_steps={10_000: 24, 100_000: 12},
+    sweep_runs=16,
+    sweep_citizens=20_000,
+    sweep_steps=60,
+)
+QUICK_PLAN = Plan(
+    full_sizes=(500, 1_000, 2_000),
+    full_steps=4,
+    core_sizes=(500, 1_000),
+    core_steps=4,
+    per_agent_steps={500: 2, 1_000: 2},
+    sweep_runs=4,
+    sweep_citizens=500,
+    sweep_steps=3,
+    evaluate_targets=False,
+    fresh_processes=False,
+    scale_sizes=(1_000, 2_000),
+)
+
+
+def environment() -> dict[str, Any]:
+    """The machine and software the figures come from."""
+    import mesa
+    import numpy
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return {
+        "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "mesa": mesa.__version__,
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "load_average_start": os.getloadavg(),
+        "full_model_scenario": full_model_source(),
+    }
+
+
+def _measured(plan: Plan, function: Any, *args: Any) -> dict[str, Any]:
+    """Run a measurement in a fresh process, or here when the plan says so (--quick)."""
+    if plan.fresh_processes:
+        return measure.in_fresh_process(function, *args)
+    return function(*args)
+
+
+def measure_full_model(plan: Plan) -> list[dict[str, Any]]:
+    """The full model at each size, each in a fresh process."""
+    rows = []
+    for citizens in plan.full_sizes:
+        row = _measured(plan, measure.full_model, citizens, plan.full_steps)
+        rows.append(row)
+        print(f"  full model {citizens:>9,} citizens: {row['run_seconds']:.1f} s", flush=True)
+    return rows
+
+
+def measure_core_rule(plan: Plan) -> list[dict[str, Any]]:
+    """Per-agent Mesa and the array model on the core rule, side by side at each size."""
+    rows = []
+    for citizens in plan.core_sizes:
+        array = _measured(plan, measure.vectorised_core_rule, citizens, plan.core_steps)
+        per_agent = _measured(
+            plan, measure.per_agent_core_rule, citizens, plan.per_agent_steps[citizens]
+        )
+        rows.append(
+            {
+                "citizens": citizens,
+                "array": array,
+                "per_agent": per_agent,
+                "speedup": array["agent_steps_per_second"] / per_agent["agent_steps_per_second"],
+                "speedup_cpu": array["agent_steps_per_cpu_second"]
+                / per_agent["agent_steps_per_cpu_second"],
+            }
+        )
+        print(f"  core rule {citizens:>9,} citizens: x{rows[-1]['speedup']:.0f}", flush=True)
+    return rows
+
+
+def measure_sweep(plan: Plan) -> dict[str, Any]:
+    """The same sweep on 1 and on 2 workers."""
+    timings = {}
+    for workers in plan.sweep_workers:
+        timings[workers] = measure.sweep(
+            workers, plan.sweep_runs, plan.sweep_citizens, plan.sweep_steps
+        )
+        print(f"  sweep on {workers} worker(s): {timings[workers]['seconds']:.1f} s", flush=True)
+    one, two = plan.sweep_workers[0], plan.sweep_workers[-1]
+    return {
+        "runs": plan.sweep_runs,
+        "citizens": plan.sweep_citizens,
+        "steps": plan.sweep_steps,
+        "by_workers": {str(k): v for k, v in timings.items()},
+        "speedup": timings[one]["seconds"] / timings[two]["seconds"],
+    }
+
+
+def _per_agent_step(row: dict[str, Any], key: str) -> float:
+    return row[key] / row["agent_steps"]
+
+
+def cost_growth(full: list[dict[str, Any]], sizes: tuple[int, int]) -> dict[str, float]:
+    """Cost per agent-step at the larger size relative to the smaller (1 = linear)."""
+    by_size = {row["citizens"]: row for row in full}
+    small, large = by_size[sizes[0]], by_size[sizes[1]]
+    return {
+        "from_citizens": sizes[0],
+        "to_citizens": sizes[1],
+        "ratio": _per_agent_step(large, "run_seconds") / _per_agent_step(small, "run_seconds"),
+        "ratio_cpu": _per_agent_step(large, "run_cpu_seconds")
+        / _per_agent_step(small, "run_cpu_seconds"),
+    }
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets, each with the value measured and whether it is met."""
+    full = {row["citizens"]: row for row in report["full_model"]}
+    core = {row["citizens"]: row for row in report["core_rule"]}
+    million = full[1_000_000]
+    checks = [
+        ("1M citizens: 120 steps on one core (wall s)", million["run_seconds"], "<", 20.0),
+        ("1M citizens: 120 steps on one core (CPU s)", million["run_cpu_seconds"], "<", 20.0),
+        ("1M citizens: setup (s)", million["setup_seconds"], "<", 3.0),
+        ("1M citizens: peak memory (MB)", million["peak_rss_mb"], "<", 1024.0),
+        ("100k citizens: speed-up vs per-agent Mesa", core[100_000]["speedup"], ">=", 50.0),
+        ("cost per agent-step 1M / 100k", report["cost_growth"]["ratio"], "<=", 1.5),
+        ("sweep: 2 workers vs 1 (speed-up)", report["sweep"]["speedup"], ">=", 1.8),
+    ]
+    return [
+        {
+            "target": name,
+            "value": value,
+            "bound": f"{relation} {bound:g}",
+            "met": bool(RELATIONS[relation](value, bound)),
+        }
+        for name, value, relation, bound in checks
+    ]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report as markdown tables."""
+    env = report["environment"]
+    steps = report["full_model"][0]["steps"]
+    parts = [
+        f"Full model ({env['full_model_scenario']}, {steps} monthly steps, "
+        "citizens + 5% as many firms; agent-steps count citizens and firms):",
+        "",
+        _table(
+            [
+                "citizens",
+                "agents",
+                "setup (s)",
+                "run (s)",
+                "run CPU (s)",
+                "agent-steps/s",
+                "ns / agent-step (CPU)",
+                "peak RSS (MB)",
+            ],
+            [
+                [
+                    f"{row['citizens']:,}",
+                    f"{row['agents']:,}",
+                    f"{row['setup_seconds']:.2f}",
+                    f"{row['run_seconds']:.2f}",
+                    f"{row['run_cpu_seconds']:.2f}",
+                    f"{row['agent_steps_per_second'] / 1e6:.2f} M",
+                    f"{1e9 / row['agent_steps_per_cpu_second']:.0f}",
+                    f"{row['peak_rss_mb']:.0f}",
+                ]
+                for row in report["full_model"]
+            ],
+        ),
+        "",
+        "Core rule (decide, detect, score, list; one city, one violation, no firms): "
+        "per-agent Mesa vs the array model:",
+        "",
+        _table(
+            [
+                "citizens",
+                "per-agent steps",
+                "per-agent agent-steps/s",
+                "array steps",
+                "array agent-steps/s",
+                "speed-up (wall)",
+                "speed-up (CPU)",
+            ],
+            [
+                [
+                    f"{row['citizens']:,}",
+                    str(row["per_agent"]["steps"]),
+                    f"{row['per_agent']['agent_steps_per_second'] / 1e3:.0f} k",
+                    str(row["array"]["steps"]),
+                    f"{row['array']['agent_steps_per_second'] / 1e6:.2f} M",
+                    f"{row['speedup']:.0f}x",
+                    f"{row['speedup_cpu']:.0f}x",
+                ]
+                for row in report["core_rule"]
+            ],
+        ),
+        "",
+    ]
+    growth = report["cost_growth"]
+    parts.append(
+        f"Cost per agent-step at {growth['to_citizens']:,} relative to "
+        f"{growth['from_citizens']:,} citizens: {growth['ratio']:.2f} (wall), "
+        f"{growth['ratio_cpu']:.2f} (CPU)."
+    )
+    sweep = report["sweep"]
+    seconds = {k: v["seconds"] for k, v in sweep["by_workers"].items()}
+    parts.append(
+        f"Sweep of {sweep['runs']} runs ({sweep['citizens']:,} citizens, {sweep['steps']} "
+        f"steps, sim.sweep on a spawn process pool): "
+        + ", ".join(f"{k} worker(s) {v:.1f} s" for k, v in seconds.items())
+        + f"; speed-up {sweep['speedup']:.2f}."
+    )
+    parts.append(
+        f"Load average (1, 5, 15 min) at start {_load(env['load_average_start'])}, "
+        f"at end {_load(report['load_average_end'])}; {env['cpu_count']} CPUs; "
+        f"commit {env['commit']}; {env['started_utc']}."
+    )
+    if report["targets"]:
+        parts += [
+            "",
+            _table(
+                ["target", "measured", "bound", "met"],
+                [
+                    [t["target"], f"{t['value']:.2f}", t["bound"], "yes" if t["met"] else "no"]
+                    for t in report["targets"]
+                ],
+            ),
+        ]
+    return "\n".join(parts)
+
+
+def _load(values: list[float] | tuple[float, ...]) -> str:
+    return "/".join(f"{v:.1f}" for v in values)
+
+
+def run(plan: Plan, out: Path) -> dict[str, Any]:
+    """Measure everything in the plan, write the JSON report and return it."""
+    started = time.perf_counter()
+    report: dict[str, Any] = {"environment": environment(), "plan": asdict(plan)}
+    report["full_model"] = measure_full_model(plan)
+    report["core_rule"] = measure_core_rule(plan)
+    report["cost_growth"] = cost_growth(report["full_model"], plan.scale_sizes)
+    report["sweep"] = measure_sweep(plan)
+    report["load_average_end"] = os.getloadavg()
+    report["benchmark_seconds"] = time.perf_counter() - started
+    report["targets"] = targets(report) if plan.evaluate_targets else []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.tmp")
+    staging.write_text(json.dumps(report, indent=2, default=str))
+    staging.replace(out)
+    return report
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Parse arguments, run the benchmark, print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds)")
+    parser.add_argument("--out", type=Path, help="JSON report path")
+    args = parser.parse_args(argv)
+    plan = QUICK_PLAN if args.quick else PLAN
+    out = args.out or RESULTS / ("benchmark_quick.json" if args.quick else "benchmark.json")
+    report = run(plan, out)
+    print()
+    print(render(report))
+    print(f"\nwritten {out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
