@@ -85,6 +85,14 @@ def state_codes(citizens: Citizens, rules: RuleTables) -> np.ndarray:
     return code
 
 
+def mean_violation_belief(population: Population, rules: RuleTables) -> float:
+    """Mean perceived detection over agents and the violations they can commit."""
+    columns = np.flatnonzero(~rules.prosocial[population.behaviours])
+    if columns.size == 0 or population.size == 0:
+        return 0.0
+    return float(population.perceived_detection[:, columns].mean())
+
+
 def flag_counts(codes: np.ndarray, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
     """Per group, how many agents have each flag set."""
     table = np.bincount(group * CODES + codes, minlength=n_groups * CODES)
@@ -146,9 +154,7 @@ def collect(
         "reoffending_share": float(_share(int((times_listed > 1).sum()), n_ever)),
         "mean_months_listed": float(citizens.months_listed[ever_listed].mean()) if n_ever else 0.0,
         "mean_score": float(citizens.score.mean()),
-        "mean_perceived_detection": float(citizens.perceived_detection.mean())
-        if citizens.perceived_detection.size
-        else 0.0,
+        "mean_perceived_detection": mean_violation_belief(citizens, rules),
         "sanction_cost_yuan": events.transfers.sanction_cost_yuan * people_per_agent,
         "firm_sanction_cost_yuan": events.sanction_cost_firms_yuan * people_per_agent,
         "reward_value_yuan": float(rewards.sum()) * people_per_agent,
