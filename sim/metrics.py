@@ -90,7 +90,10 @@ def mean_violation_belief(population: Population, rules: RuleTables) -> float:
     columns = np.flatnonzero(~rules.prosocial[population.behaviours])
     if columns.size == 0 or population.size == 0:
         return 0.0
-    return float(population.perceived_detection[:, columns].mean())
+    beliefs = population.perceived_detection
+    if columns.size < beliefs.shape[1]:
+        beliefs = beliefs[:, columns]
+    return float(beliefs.mean())
 
 
 def flag_counts(codes: np.ndarray, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
