@@ -140,6 +140,8 @@ JSON Schema (for editors) with `creditsim schema`.
   Within an entry every key has a default, but the set of entries is all-or-nothing: a file that
   has any `[behaviours.*]` table replaces the whole built-in set of behaviours (the same holds for
   the other five). The built-in entries, used when a file has none, are shown under each table.
+  An override (`--set behaviours.traffic_violation.fine_yuan=500`) of an entry in a named table
+  the file leaves out starts from the built-in entries and changes just that value.
 - **References by name** tie the named tables together:
 
   | key | names a |

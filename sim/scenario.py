@@ -441,11 +441,21 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return path, value
 
 
+NAMED_TABLES = ("behaviours", "sanctions", "rewards", "schemes", "cities", "zones")
+
+
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of raw scenario data with dotted-path overrides applied."""
+    """Return a copy of raw scenario data with dotted-path overrides applied.
+
+    Overriding one entry of a named table the file leaves at its default (e.g.
+    `behaviours.traffic_violation.fine_yuan` in a file without [behaviours]) starts from the
+    default entries, so the override changes one value rather than replacing the table.
+    """
     merged = json.loads(json.dumps(data))
     for dotted, value in overrides.items():
         path = dotted.split(".") if isinstance(dotted, str) else list(dotted)
+        if len(path) > 2 and path[0] in NAMED_TABLES and path[0] not in merged:
+            merged[path[0]] = Scenario().model_dump(mode="json", exclude_none=True)[path[0]]
         node = merged
         for part in path[:-1]:
             child = node.get(part)
