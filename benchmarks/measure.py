@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.per_agent_mesa import CoreRuleModel
-from benchmarks.scenarios import core_rule_scenario, full_model_scenario, full_model_source
+from benchmarks.scenarios import (
+    FULL_MODELS,
+    core_rule_scenario,
+    full_model_scenario,
+    full_model_source,
+)
 from sim.experiment import Experiment, ExperimentFile
 from sim.model import CreditModel
 from sim.seeding import make_generator
@@ -88,15 +93,17 @@ def _timed_model(
     }
 
 
-def full_model(citizens: int, steps: int, seed: int = 1) -> dict[str, float]:
-    """The full model: citizens plus 5% as many firms, every mechanism on."""
-    scenario = full_model_scenario(citizens, steps)
+def full_model(
+    citizens: int, steps: int, name: str = FULL_MODELS[0], seed: int = 1
+) -> dict[str, float]:
+    """A full-model scenario (benchmarks.scenarios.FULL_MODELS): citizens + 5% firms."""
+    scenario = full_model_scenario(citizens, steps, name)
     result = _timed_model(
         lambda: CreditModel(scenario, rng=make_generator(seed)),
         steps,
         lambda model: model.citizens.size + model.firms.size,
     )
-    return {"citizens": citizens, **result}
+    return {"scenario": name, "citizens": citizens, **result}
 
 
 def vectorised_core_rule(citizens: int, steps: int, seed: int = 1) -> dict[str, float]:

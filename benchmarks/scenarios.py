@@ -1,8 +1,9 @@
 """The scenarios the benchmarks run: the full model and the core rule alone.
 
-The full model is `scenarios/national_2018.toml` when it exists, otherwise a built-in
-national-style scenario with every mechanism switched on (several cities and schemes, a pilot
-zone, a national scheme, firms that harm employees, migration, wrong records, rewards).
+The full model is run on two scenarios: `scenarios/national_2018.toml` (the national court
+defaulter list: one jurisdiction, so no migration) and ALL_MECHANISMS, built in here, with
+every mechanism switched on (several cities and schemes, a pilot zone, a national scheme,
+firms that harm employees, migration, wrong records, rewards, varied risk attitudes).
 The core rule is one citizen violation in one city: decide, detect, score, list. It is what
 `benchmarks.per_agent_mesa` implements agent by agent, so the two can be timed side by side.
 """
@@ -18,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NATIONAL_SCENARIO = ROOT / "scenarios" / "national_2018.toml"
 FIRMS_PER_CITIZEN = 0.05
 
-FULL_MODEL_DATA: dict[str, Any] = {
-    "simulation": {"name": "benchmark_full", "steps": 120, "seed": 2018},
+ALL_MECHANISMS_DATA: dict[str, Any] = {
+    "simulation": {"name": "all_mechanisms", "steps": 120, "seed": 2018},
     "population": {
         "firms_per_citizen": FIRMS_PER_CITIZEN,
         "risk_attitude_sd": 0.2,
@@ -107,23 +108,31 @@ FULL_MODEL_DATA: dict[str, Any] = {
 }
 
 
-def full_model_scenario(citizens: int, steps: int) -> Scenario:
-    """The full model at a size: the national scenario if present, else the built-in one."""
+FULL_MODELS = ("national_2018", "all_mechanisms")
+
+
+def full_model_scenario(citizens: int, steps: int, name: str = FULL_MODELS[0]) -> Scenario:
+    """A full-model scenario at a size, with 5% as many firms as citizens.
+
+    `national_2018` falls back to the built-in scenario if its file is missing.
+    """
     overrides = {
         "population.citizens": citizens,
         "population.firms_per_citizen": FIRMS_PER_CITIZEN,
         "simulation.steps": steps,
     }
-    if NATIONAL_SCENARIO.exists():
+    if name not in FULL_MODELS:
+        raise ValueError(f"unknown full model {name!r}; allowed: {FULL_MODELS}")
+    if name == "national_2018" and NATIONAL_SCENARIO.exists():
         return load_scenario(NATIONAL_SCENARIO, overrides)
-    return scenario_from_data(apply_overrides(FULL_MODEL_DATA, overrides), "<benchmark full>")
+    return scenario_from_data(apply_overrides(ALL_MECHANISMS_DATA, overrides), "<all_mechanisms>")
 
 
-def full_model_source() -> str:
-    """Where the full-model scenario comes from, for the report."""
-    if NATIONAL_SCENARIO.exists():
+def full_model_source(name: str = FULL_MODELS[0]) -> str:
+    """Where a full-model scenario comes from, for the report."""
+    if name == "national_2018" and NATIONAL_SCENARIO.exists():
         return str(NATIONAL_SCENARIO.relative_to(ROOT))
-    return "benchmarks/scenarios.py: FULL_MODEL_DATA"
+    return "benchmarks/scenarios.py: ALL_MECHANISMS_DATA"
 
 
 CORE_RULE_DATA: dict[str, Any] = {
