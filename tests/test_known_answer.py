@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import make_scenario
+from scipy.integrate import quad
+from scipy.special import expit
 from scipy.stats import lognorm
 
 from sim import simulate
@@ -133,3 +135,40 @@ def test_a_scheme_adds_the_discounted_listing_cost_to_the_penalty() -> None:
         observed += model.latest["violations"]
     assert model.citizens.blacklisted.any() and not model.citizens.redlisted.any()
     assert_within_sampling_error(observed, np.concatenate(chances))
+
+
+def test_with_logit_noise_the_share_is_the_expected_logit_over_the_gain() -> None:
+    gain, sigma, fine, detectability, noise = 0.1, 0.6, 200.0, 0.5, 0.05
+    data = known_world(gain, sigma, fine, detectability)
+    data["population"]["income_sigma"] = 0.0  # everyone earns the median: one integral
+    data["decision"]["logit_noise"] = noise
+    result = simulate(make_scenario(data), seed=8)
+    threshold = detectability * fine / result.model.citizens.income[0]
+    gains = lognorm(s=sigma, scale=gain)
+    chance, _ = quad(lambda g: expit((g - threshold) / noise) * gains.pdf(g), 0, np.inf)
+    assert 0.1 < chance < 0.9
+    observed = result.timeseries["violations"].sum()
+    assert_within_sampling_error(observed, np.full(CITIZENS * STEPS, chance))
+
+
+@pytest.mark.parametrize(("honour", "noise"), [(0.0, 0.02), (0.05, 0.02), (0.0, 0.0)])
+def test_pro_social_acts_follow_the_logit_of_their_net_value(honour: float, noise: float) -> None:
+    honesty, warm_glow, cost = 0.03, 1.0, 0.04
+    data = known_world(0.1, 0.8, 100.0, 0.5)
+    data["population"].update(honesty_mean=honesty, honesty_sd=0.0)
+    data["decision"]["logit_noise"] = noise
+    data["behaviours"] = {
+        "volunteering": {
+            "kind": "prosocial",
+            "opportunity_rate_per_month": 1.0,
+            "warm_glow_weight": warm_glow,
+            "honour_income_share": honour,
+            "cost_income_share": cost,
+        }
+    }
+    result = simulate(make_scenario(data), seed=12)
+    value = warm_glow * honesty + honour - cost
+    chance = float(expit(value / noise)) if noise > 0 else float(value > 0)
+    acts = result.timeseries["prosocial_acts"].sum()
+    assert_within_sampling_error(acts, np.full(CITIZENS * STEPS, chance))
+    assert (result.timeseries["compliance_rate"] == 1.0).all()  # good deeds are no violations
