@@ -4,7 +4,8 @@ Solara's server proxies its JavaScript and CSS from a public CDN (`/_solara/cdn/
 -> `https://cdn.jsdelivr.net/npm/<pkg>@<ver>/...`) unless the file is already in its cache
 directory, `SOLARA_ASSETS_PROXY_CACHE_DIR`. The files are the contents of npm packages, so this
 module fetches each package with `npm pack` (npm's registry is reachable where the CDN may not
-be) and unpacks it into the cache as `<pkg>@<ver>/`. Idempotent: present packages are skipped.
+be) and unpacks it into the cache as `<pkg>@<ver>/`; plotly.js, which the app's charts load the
+same way, is copied from the plotly package. Idempotent: present files are skipped.
 
     uv run python -m sim.assets          # fill the cache, verify, print where it is
 """
@@ -79,6 +80,30 @@ def asset_packages() -> tuple[AssetPackage, ...]:
     )
 
 
+PLOTLY_JS = "plotly.js-dist-min"
+
+
+def plotly_js_path() -> str:
+    """Path of plotly.js under the proxy: the version the installed plotly package bundles."""
+    from plotly.offline import get_plotlyjs_version
+
+    return f"{PLOTLY_JS}@{get_plotlyjs_version()}/plotly.min.js"
+
+
+def _copy_plotly_js(directory: Path) -> None:
+    """Put the plotly package's own plotly.min.js where the app's charts load it from."""
+    import plotly
+
+    target = directory / plotly_js_path()
+    if target.is_file():
+        return
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_suffix(".tmp")
+    shutil.copyfile(source, staging)
+    staging.replace(target)
+
+
 def cache_dir() -> Path:
     """The cache directory: `$SOLARA_ASSETS_PROXY_CACHE_DIR`, else `assets-cache/solara`."""
     configured = os.environ.get(CACHE_ENV)
@@ -105,6 +130,12 @@ def missing_packages(directory: Path | None = None) -> list[AssetPackage]:
     """Packages with at least one file missing from the cache."""
     directory = cache_dir() if directory is None else directory
     return [package for package in asset_packages() if missing_files(directory, package)]
+
+
+def ready(directory: Path | None = None) -> bool:
+    """Whether every file the app loads is in the cache."""
+    directory = cache_dir() if directory is None else directory
+    return not missing_packages(directory) and (directory / plotly_js_path()).is_file()
 
 
 def _npm_pack(spec: str, destination: Path) -> Path:
@@ -153,6 +184,7 @@ def provision(directory: Path | None = None, log=print) -> Path:
             target = directory / package.spec
             target.parent.mkdir(parents=True, exist_ok=True)
             _unpack(_npm_pack(package.spec, Path(downloads)), target)
+    _copy_plotly_js(directory)
     still_missing = {
         package.spec: missing_files(directory, package) for package in missing_packages(directory)
     }

@@ -251,13 +251,12 @@ def serve_app(
 ) -> None:
     """Serve the classroom app: open http://HOST:PORT in a browser; Ctrl-C stops it."""
     import os
-    import subprocess
     import sys
 
     from sim import assets
 
     cache = assets.use_local_assets()
-    if assets.missing_packages(cache):
+    if not assets.ready(cache):
         try:
             assets.provision(cache, log=lambda text: typer.echo(text, err=True))
         except RuntimeError as problem:
@@ -266,10 +265,8 @@ def serve_app(
     command = [sys.executable, "-m", "solara", "run", "sim.app:Page", "--production"]
     command += ["--host", host, "--port", str(port), "--no-open", "--log-level", "warning"]
     typer.echo(f"creditsim app: http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    try:
-        raise typer.Exit(subprocess.call(command, env=env))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)  # the server replaces this process
 
 
 @app.command()
