@@ -11,7 +11,7 @@ take Paul Tol's "bright" palette (also colour-blind safe), in a fixed order, bas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -245,6 +245,12 @@ def _line_panels(
             )
             shown.add(series)
     figure.update_yaxes(tickformat=".1~%", rangemode="tozero")
+    for index, panel in enumerate(titles):  # compliance is near 1: zoom in on its changes
+        columns = data.loc[data["panel"] == panel, "column"]
+        if len(columns) and columns.str.startswith("compliance_rate").all():
+            figure.update_yaxes(rangemode="normal", row=index // cols + 1, col=index % cols + 1)
+    if data["group"].astype(bool).any():
+        figure.update_layout(legend_title_text="Design")
     for row in range(1, rows + 1):
         figure.update_yaxes(title_text=y_title, row=row, col=1)
     for col in range(1, cols + 1):
@@ -516,15 +522,23 @@ def outcome_columns(summary: pd.DataFrame) -> list[str]:
     return [c for c in summary.columns if c.startswith(OUTCOME_PREFIX)]
 
 
-def is_percent(name: str) -> bool:
-    """Whether a factor or outcome is a share (drawn in per cent)."""
+def is_percent(name: str, percent: Collection[str] = ()) -> bool:
+    """Whether a factor or outcome is a share (drawn in per cent).
+
+    Args:
+        name: Column name (`factor.<key>`, `outcome.<name>`) or bare outcome name.
+        percent: Names known to be shares (e.g. outcomes whose metric is a share), with or
+            without the `outcome.` prefix; others are judged by their name.
+    """
+    if name in percent or name.removeprefix(OUTCOME_PREFIX) in percent:
+        return True
     last = name.split(".")[-1]
     if any(last.endswith(unit) for unit in UNITS) or "time_to" in last:
         return False
     return any(word in last for word in PERCENT_WORDS)
 
 
-def label(name: str) -> str:
+def label(name: str, percent: Collection[str] = ()) -> str:
     """Plain words for a factor or outcome column, with its unit."""
     parts = name.removeprefix(FACTOR_PREFIX).removeprefix(OUTCOME_PREFIX).split(".")
     words = parts[-1].split("_")
@@ -536,21 +550,21 @@ def label(name: str) -> str:
         text += f" ({'.'.join(parts[:-1])})"
     if unit:
         text += f", {unit}"
-    elif is_percent(name):
+    elif is_percent(name, percent):
         text += ", %"
     return text
 
 
-def number_format(name: str) -> str:
+def number_format(name: str, percent: Collection[str] = ()) -> str:
     """d3 number format for a factor or outcome."""
-    return ".1~%" if is_percent(name) else ",.4~g"
+    return ".1~%" if is_percent(name, percent) else ",.4~g"
 
 
-def formatted(value: float, name: str) -> str:
+def formatted(value: float, name: str, percent: Collection[str] = ()) -> str:
     """A factor's or outcome's value as text (per cent for shares)."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    return f"{value:.1%}" if is_percent(name) else f"{value:,.4g}"
+    return f"{value:.1%}" if is_percent(name, percent) else f"{value:,.4g}"
 
 
 def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -600,21 +614,27 @@ def sweep_response_data(summary: pd.DataFrame, factor: str, outcome: str) -> pd.
 
 
 def sweep_response(
-    summary: pd.DataFrame, factor: str, outcomes: Sequence[str] | None = None
+    summary: pd.DataFrame,
+    factor: str,
+    outcomes: Sequence[str] | None = None,
+    percent: Collection[str] = (),
 ) -> go.Figure:
     """How each outcome responds to one factor (mean over the other factors and replications)."""
     outcomes = list(outcomes or outcome_columns(summary))
     cols = min(len(outcomes), 3)
     rows = -(-len(outcomes) // cols)
     figure = make_subplots(
-        rows=rows, cols=cols, subplot_titles=[label(o) for o in outcomes], horizontal_spacing=0.08
+        rows=rows,
+        cols=cols,
+        subplot_titles=[label(o, percent) for o in outcomes],
+        horizontal_spacing=0.08,
     )
     colour = DESIGN_COLOURS[0]
     for index, outcome in enumerate(outcomes):
         row, col = index // cols + 1, index % cols + 1
         data = sweep_response_data(summary, factor, outcome)
         grouped = data["runs"].max() > 1 or len(data) <= MAX_LEVELS
-        meta = {"panel": label(outcome), "series": outcome, "column": factor}
+        meta = {"panel": label(outcome, percent), "series": outcome, "column": factor}
         if grouped and data["ci_low"].notna().any():
             figure.add_trace(
                 go.Scatter(
@@ -632,7 +652,7 @@ def sweep_response(
                 row=row,
                 col=col,
             )
-        y_format = number_format(outcome)
+        y_format = number_format(outcome, percent)
         figure.add_trace(
             go.Scatter(
                 x=data["value"],
@@ -640,12 +660,12 @@ def sweep_response(
                 mode="lines+markers" if grouped else "markers",
                 marker=dict(color=colour, size=7 if grouped else 5),
                 line=dict(color=colour, width=2),
-                name=label(outcome),
+                name=label(outcome, percent),
                 showlegend=False,
                 customdata=np.column_stack([data["ci_low"], data["ci_high"], data["runs"]]),
                 hovertemplate=(
-                    f"{label(factor)}: %{{x:{number_format(factor)}}}"
-                    f"<br>{label(outcome)}: %{{y:{y_format}}}"
+                    f"{label(factor, percent)}: %{{x:{number_format(factor, percent)}}}"
+                    f"<br>{label(outcome, percent)}: %{{y:{y_format}}}"
                     f"<br>95% CI: %{{customdata[0]:{y_format}}} to %{{customdata[1]:{y_format}}}"
                     "<br>runs: %{customdata[2]}<extra></extra>"
                 ),
@@ -655,16 +675,19 @@ def sweep_response(
             col=col,
         )
         figure.update_xaxes(
-            title_text=label(factor), tickformat=number_format(factor), row=row, col=col
+            title_text=label(factor, percent),
+            tickformat=number_format(factor, percent),
+            row=row,
+            col=col,
         )
-        unit = label(outcome).split(", ")[-1] if ", " in label(outcome) else ""
+        unit = label(outcome, percent).split(", ")[-1] if ", " in label(outcome, percent) else ""
         figure.update_yaxes(
             title_text=f"Mean of runs ({unit})" if unit else "Mean of runs",
             tickformat=y_format,
             row=row,
             col=col,
         )
-    title = f"Response to {label(factor).split(',')[0].lower()}"
+    title = f"Response to {label(factor, percent).split(',')[0].lower()}"
     title += " (mean of runs at each value, band: 95% confidence interval)"
     return _style(figure, title, height=330 * rows + 150)
 
@@ -683,7 +706,13 @@ def sweep_heatmap_data(
     )
 
 
-def sweep_heatmap(summary: pd.DataFrame, x_factor: str, y_factor: str, outcome: str) -> go.Figure:
+def sweep_heatmap(
+    summary: pd.DataFrame,
+    x_factor: str,
+    y_factor: str,
+    outcome: str,
+    percent: Collection[str] = (),
+) -> go.Figure:
     """Mean outcome over the grid of two factors, as a heatmap."""
     grid = sweep_heatmap_data(summary, x_factor, y_factor, outcome)
     counts = (
@@ -692,27 +721,28 @@ def sweep_heatmap(summary: pd.DataFrame, x_factor: str, y_factor: str, outcome: 
         .reindex(index=grid.index, columns=grid.columns)
         .fillna(0)
     )
-    z_format = number_format(outcome)
+    z_format = number_format(outcome, percent)
     figure = go.Figure(
         go.Heatmap(
             x=[str(v) for v in grid.columns],
             y=[str(v) for v in grid.index],
             z=grid.to_numpy(),
             colorscale=HEATMAP_SCALE,
-            colorbar=dict(title=dict(text=label(outcome)), tickformat=z_format),
+            colorbar=dict(title=dict(text=label(outcome, percent)), tickformat=z_format),
             customdata=counts.to_numpy(),
             texttemplate=f"%{{z:{z_format}}}",
             hovertemplate=(
-                f"{label(x_factor)}: %{{x}}<br>{label(y_factor)}: %{{y}}"
-                f"<br>{label(outcome)}: %{{z:{z_format}}}<br>runs: %{{customdata}}<extra></extra>"
+                f"{label(x_factor, percent)}: %{{x}}<br>{label(y_factor, percent)}: %{{y}}"
+                f"<br>{label(outcome, percent)}: %{{z:{z_format}}}"
+                "<br>runs: %{customdata}<extra></extra>"
             ),
-            meta={"panel": label(outcome), "series": outcome, "role": "grid"},
+            meta={"panel": label(outcome, percent), "series": outcome, "role": "grid"},
         )
     )
-    figure.update_xaxes(title_text=label(x_factor), type="category")
-    figure.update_yaxes(title_text=label(y_factor), type="category")
-    title = f"{label(outcome).split(',')[0]} by {label(x_factor).split(',')[0].lower()}"
-    title += f" and {label(y_factor).split(',')[0].lower()} (mean of runs)"
+    figure.update_xaxes(title_text=label(x_factor, percent), type="category")
+    figure.update_yaxes(title_text=label(y_factor, percent), type="category")
+    words = [label(name, percent).split(",")[0] for name in (outcome, x_factor, y_factor)]
+    title = f"{words[0]} by {words[1].lower()} and {words[2].lower()} (mean of runs)"
     return _style(figure, title, height=520)
 
 
@@ -792,12 +822,13 @@ def tradeoff(
     exclusion: str,
     baseline: str | None = None,
     comparison: pd.DataFrame | None = None,
+    percent: Collection[str] = (),
 ) -> go.Figure:
     """Compliance gained against people excluded: one point per design, with 95% CIs."""
     data = tradeoff_data(summary, compliance, exclusion, baseline, comparison)
     colours = design_colours(data["design"])
     baseline_name = data["design"].iloc[0]
-    x_format, y_format = number_format(exclusion), number_format(compliance)
+    x_format, y_format = number_format(exclusion, percent), number_format(compliance, percent)
     figure = go.Figure()
     for row in data.itertuples(index=False):
         figure.add_trace(
@@ -824,27 +855,31 @@ def tradeoff(
                 ),
                 name=row.design,
                 hovertemplate=(
-                    f"<b>{row.design}</b><br>{label(exclusion)}: %{{x:{x_format}}} "
-                    f"(95% CI {formatted(row.excluded_low, exclusion)} to "
-                    f"{formatted(row.excluded_high, exclusion)})"
-                    f"<br>{label(compliance)} gained over {baseline_name}: %{{y:{y_format}}}"
+                    f"<b>{row.design}</b><br>{label(exclusion, percent)}: %{{x:{x_format}}} "
+                    f"(95% CI {formatted(row.excluded_low, exclusion, percent)} to "
+                    f"{formatted(row.excluded_high, exclusion, percent)})"
+                    f"<br>{label(compliance, percent)} gained over {baseline_name}: "
+                    f"%{{y:{y_format}}}"
                     f"<br>runs: {row.runs}<extra></extra>"
                 ),
                 meta={"panel": "tradeoff", "series": row.design, "role": "design"},
             )
         )
     figure.add_hline(y=0, line=dict(color="#555555", dash="dot", width=1))
-    figure.update_xaxes(title_text=label(exclusion), tickformat=x_format)
-    gained_unit = " (percentage points)" if is_percent(compliance) else ""
+    figure.update_xaxes(title_text=label(exclusion, percent), tickformat=x_format)
+    gained_unit = " (percentage points)" if is_percent(compliance, percent) else ""
     figure.update_yaxes(
-        title_text=f"{label(compliance).split(',')[0]} gained over {baseline_name}{gained_unit}",
+        title_text=f"{label(compliance, percent).split(',')[0]} gained over "
+        f"{baseline_name}{gained_unit}",
         tickformat=y_format,
     )
     title = "Trade-off: compliance gained against people excluded (95% confidence intervals)"
     return _style(figure, title, height=560)
 
 
-def comparison_forest(comparison: pd.DataFrame, designs: Sequence[str] = ()) -> go.Figure:
+def comparison_forest(
+    comparison: pd.DataFrame, designs: Sequence[str] = (), percent: Collection[str] = ()
+) -> go.Figure:
     """Paired differences of each outcome from the baseline design, with 95% CIs (forest plot)."""
     outcomes = list(dict.fromkeys(comparison["outcome"]))
     baselines = sorted(set(comparison["baseline"]))
@@ -853,17 +888,19 @@ def comparison_forest(comparison: pd.DataFrame, designs: Sequence[str] = ()) -> 
     ]
     colours = design_colours(order)
     rows, cols = len(outcomes), 1
+    panel_px, gap_px, margins_px = max(150, 45 * len(order)), 110, 170
+    height = rows * panel_px + (rows - 1) * gap_px + margins_px
     figure = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[label(o).split(",")[0] for o in outcomes],
-        vertical_spacing=0.5 / rows,
+        subplot_titles=[label(o, percent).split(",")[0] for o in outcomes],
+        vertical_spacing=gap_px / (height - margins_px) if rows > 1 else 0.0,
     )
     shown: set[str] = set()
     for index, outcome in enumerate(outcomes):
         row, col = index // cols + 1, index % cols + 1
         part = comparison[comparison["outcome"] == outcome]
-        x_format = number_format(outcome)
+        x_format = number_format(outcome, percent)
         for item in part.itertuples(index=False):
             name = f"{item.design} vs {item.baseline}"
             figure.add_trace(
@@ -884,9 +921,9 @@ def comparison_forest(comparison: pd.DataFrame, designs: Sequence[str] = ()) -> 
                     legendgroup=item.design,
                     showlegend=item.design not in shown,
                     hovertemplate=(
-                        f"<b>{name}</b><br>{label(outcome)}: difference %{{x:{x_format}}}"
-                        f"<br>95% CI {formatted(item.ci_low, outcome)} to "
-                        f"{formatted(item.ci_high, outcome)}"
+                        f"<b>{name}</b><br>{label(outcome, percent)}: difference %{{x:{x_format}}}"
+                        f"<br>95% CI {formatted(item.ci_low, outcome, percent)} to "
+                        f"{formatted(item.ci_high, outcome, percent)}"
                         f"<br>pairs of runs: {item.n_pairs}<extra></extra>"
                     ),
                     meta={"panel": outcome, "series": item.design, "role": "difference"},
@@ -896,8 +933,10 @@ def comparison_forest(comparison: pd.DataFrame, designs: Sequence[str] = ()) -> 
             )
             shown.add(item.design)
         figure.add_vline(x=0, line=dict(color="#555555", dash="dot", width=1), row=row, col=col)
-        unit = "percentage points" if is_percent(outcome) else label(outcome).split(", ")[-1]
-        figure.update_yaxes(title_text="Design against baseline", row=row, col=col)
+        words = label(outcome, percent).split(", ")
+        unit = "percentage points" if is_percent(outcome, percent) else words[-1]
+        unit = unit if len(words) > 1 else ""
+        figure.update_yaxes(title_text="Design", row=row, col=col)
         figure.update_xaxes(
             title_text=f"Difference from the baseline ({unit})" if unit else "Difference",
             tickformat=x_format,
@@ -905,21 +944,24 @@ def comparison_forest(comparison: pd.DataFrame, designs: Sequence[str] = ()) -> 
             col=col,
         )
     title = "Differences between designs, paired by replicate (95% confidence intervals)"
-    return _style(figure, title, height=(120 + 40 * len(order)) * rows + 160)
+    return _style(figure, title, height=height)
 
 
-def sensitivity_bars(sensitivity: pd.DataFrame) -> go.Figure:
+def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -> go.Figure:
     """Sobol indices of each outcome to each factor: first order and total, with 95% CIs."""
     outcomes = list(dict.fromkeys(sensitivity["outcome"]))
     cols = min(len(outcomes), 2)
     rows = -(-len(outcomes) // cols)
     figure = make_subplots(
-        rows=rows, cols=cols, subplot_titles=[label(o) for o in outcomes], vertical_spacing=0.2
+        rows=rows,
+        cols=cols,
+        subplot_titles=[label(o, percent) for o in outcomes],
+        vertical_spacing=0.2,
     )
     for index, outcome in enumerate(outcomes):
         row, col = index // cols + 1, index % cols + 1
         part = sensitivity[sensitivity["outcome"] == outcome]
-        factors = [label(f).split(",")[0] for f in part["factor"]]
+        factors = [label(f, percent).split(",")[0] for f in part["factor"]]
         for kind, name, colour in (
             ("first_order", "First order (the factor alone)", FIRST_ORDER),
             ("total", "Total (with its interactions)", TOTAL_EFFECT),
@@ -943,7 +985,7 @@ def sensitivity_bars(sensitivity: pd.DataFrame) -> go.Figure:
                         [part[f"{kind}_ci_low"], part[f"{kind}_ci_high"], part["factor"]]
                     ),
                     hovertemplate=(
-                        f"<b>%{{customdata[2]}}</b><br>{name} index of {label(outcome)}: "
+                        f"<b>%{{customdata[2]}}</b><br>{name} index of {label(outcome, percent)}: "
                         "%{y:.3f}<br>95% CI %{customdata[0]:.3f} to %{customdata[1]:.3f}"
                         "<extra></extra>"
                     ),

@@ -15,7 +15,7 @@ import html
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,16 +145,26 @@ def _people(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _difference(value: float, name: str) -> str:
+def _difference(value: float, name: str, percent: Collection[str] = ()) -> str:
     if not np.isfinite(value):
         return "n/a"
-    if charts.is_percent(name):
+    if charts.is_percent(name, percent):
         return f"{value * 100:+.2f} percentage points"
     return f"{value:+,.4g}"
 
 
 def _plain(name: str) -> str:
     return charts.label(name).split(",")[0].lower()
+
+
+def shares(definitions: dict[str, Any]) -> set[str]:
+    """Outcomes (from experiment.json) whose metric is a share, drawn in per cent."""
+    return {
+        name
+        for name, outcome in definitions.items()
+        if outcome.get("statistic") != "time_to_threshold"
+        and charts.is_percent(str(outcome.get("metric", "")).split("__")[0])
+    }
 
 
 def run_summary(
@@ -219,7 +229,7 @@ def _pick_outcome(
     for metric in metrics:
         for outcome in outcomes:
             name = outcome.removeprefix(charts.OUTCOME_PREFIX)
-            if definitions.get(name, {}).get("metric") == metric:
+            if str(definitions.get(name, {}).get("metric", "")).split("__")[0] == metric:
                 return outcome
     for word in words:
         for outcome in outcomes:
@@ -233,6 +243,7 @@ def experiment_summary(
     comparison: pd.DataFrame | None,
     sensitivity: pd.DataFrame | None,
     definitions: dict[str, Any],
+    percent: Collection[str] = (),
 ) -> list[str]:
     """Headline numbers of an experiment, in sentences."""
     ok = charts.finished(summary)
@@ -256,9 +267,9 @@ def experiment_summary(
             significant = row.ci_low > 0 or row.ci_high < 0
             sentences.append(
                 f"{row.design} against {row.baseline}: {_plain(row.outcome)} "
-                f"{_difference(row.mean_difference, row.outcome)} "
-                f"(95% CI {_difference(row.ci_low, row.outcome)} to "
-                f"{_difference(row.ci_high, row.outcome)}, {row.n_pairs} pairs)"
+                f"{_difference(row.mean_difference, row.outcome, percent)} "
+                f"(95% CI {_difference(row.ci_low, row.outcome, percent)} to "
+                f"{_difference(row.ci_high, row.outcome, percent)}, {row.n_pairs} pairs)"
                 + ("." if significant else "; the interval includes zero.")
             )
     elif factors:
@@ -275,8 +286,8 @@ def experiment_summary(
             best = "highest" if more_is_better is not False else "lowest"
             sentences.append(
                 f"{charts.label(outcome).split(',')[0]} ranged from "
-                f"{charts.formatted(means.min(), outcome)} to "
-                f"{charts.formatted(means.max(), outcome)} across points; {best} at {at}."
+                f"{charts.formatted(means.min(), outcome, percent)} to "
+                f"{charts.formatted(means.max(), outcome, percent)} across points; {best} at {at}."
             )
     if sensitivity is not None and len(sensitivity):
         for outcome, part in sensitivity.groupby("outcome", sort=False):
@@ -323,6 +334,7 @@ def experiment_report(experiment_dir: Path) -> Report:
     sensitivity = _read_optional(experiment_dir / "sensitivity.parquet")
     spec = _read_json(experiment_dir / "experiment.json").get("experiment", {})
     definitions = spec.get("outcomes", {})
+    percent = shares(definitions)
     if "design" not in summary:
         summary = summary.assign(design="")
     summary["design"] = summary["design"].fillna("").astype(str)
@@ -337,7 +349,7 @@ def experiment_report(experiment_dir: Path) -> Report:
     report = Report(
         title=f"Experiment {name or experiment_dir.name}",
         source=experiment_dir,
-        summary=experiment_summary(summary, comparison, sensitivity, definitions),
+        summary=experiment_summary(summary, comparison, sensitivity, definitions, percent),
     )
 
     run_dirs = [experiment_dir / run for run in ok["run_id"]]
@@ -368,17 +380,19 @@ def experiment_report(experiment_dir: Path) -> Report:
         report.charts.append(
             Chart(
                 "tradeoff",
-                charts.tradeoff(summary, compliance, exclusion, designs[0], comparison),
+                charts.tradeoff(summary, compliance, exclusion, designs[0], comparison, percent),
             )
         )
     if comparison is not None and len(comparison):
-        report.charts.append(Chart("comparison", charts.comparison_forest(comparison, designs)))
+        report.charts.append(
+            Chart("comparison", charts.comparison_forest(comparison, designs, percent))
+        )
     varied = [f for f in factors if ok[f].nunique() > 1]
     if varied and outcomes and sensitivity is None and len(designs) <= 1:
         for factor in varied:
             stem = factor.removeprefix(charts.FACTOR_PREFIX).replace(".", "_")
             report.charts.append(
-                Chart(f"response_{stem}", charts.sweep_response(summary, factor, outcomes))
+                Chart(f"response_{stem}", charts.sweep_response(summary, factor, outcomes, percent))
             )
         grid = [f for f in varied if ok[f].nunique() <= charts.MAX_LEVELS]
         if len(grid) >= 2:
@@ -387,11 +401,11 @@ def experiment_report(experiment_dir: Path) -> Report:
                 report.charts.append(
                     Chart(
                         f"heatmap_{stem}",
-                        charts.sweep_heatmap(summary, grid[0], grid[1], outcome),
+                        charts.sweep_heatmap(summary, grid[0], grid[1], outcome, percent),
                     )
                 )
     if sensitivity is not None and len(sensitivity):
-        report.charts.append(Chart("sensitivity", charts.sensitivity_bars(sensitivity)))
+        report.charts.append(Chart("sensitivity", charts.sensitivity_bars(sensitivity, percent)))
     return report
 
 
@@ -476,7 +490,8 @@ def export_images(report: Report, out_dir: Path, formats: Sequence[str]) -> list
             figures.append(chart.figure)
             paths.append(out_dir / f"{chart.name}.{image_format}")
     if figures:
-        pio.write_images(figures, paths, width=IMAGE_WIDTH)
+        heights = [figure.layout.height for figure in figures]
+        pio.write_images(figures, paths, width=IMAGE_WIDTH, height=heights)
     return paths
 
 
