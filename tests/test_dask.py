@@ -17,6 +17,7 @@ import pytest
 from sim.experiment import load_experiment
 from sim.sweep import run_experiment
 
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 DASK = Path(sys.executable).with_name("dask")
 BASE = """
