@@ -62,6 +62,16 @@ class Factor(Frozen):
             raise ValueError(f"need low < high, got low = {self.low}, high = {self.high}")
         if self.levels is not None and not ranged:
             raise ValueError("`levels` only applies to a `low`..`high` range")
+        kinds = {
+            "true/false"
+            if isinstance(v, bool)
+            else "number"
+            if isinstance(v, int | float)
+            else "text"
+            for v in self.values or []
+        }
+        if len(kinds) > 1:
+            raise ValueError(f"`values` mixes {sorted(kinds)}; give values of one kind")
         return self
 
     @property

@@ -365,6 +365,18 @@ bootstrap_resamples = 200
             ["cities.city.enforcement", "a range in a grid needs `levels`"],
         ),
         (
+            SWEEP.replace("values = [6, 24]", 'values = [6, "long"]'),
+            ["experiment.toml", "levers.schemes.default.blacklist_duration_months", "mixes"],
+        ),
+        (
+            SWEEP + '[designs.a]\n"schemes.default.blacklist_permanant" = true\n[designs.b]\n',
+            [
+                "experiment.toml (design 'a')",
+                "schemes.default.blacklist_permanant = True",
+                "unknown key",
+            ],
+        ),
+        (
             SWEEP + '[sampling]\nmethod = "halton"\n',
             ["sampling.method = 'halton'", "allowed:", "latin_hypercube"],
         ),
