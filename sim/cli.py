@@ -123,7 +123,7 @@ ResumeOption = Annotated[
     typer.Option("--resume/--fresh", help="Skip finished runs (default), or rerun every run."),
 ]
 ResultsOption = Annotated[
-    Path, typer.Option("--out", help="Parent directory of results/<experiment>/.")
+    Path, typer.Option("--out", help="Results go to OUT/<experiment name>/.")
 ]
 ProgressOption = Annotated[bool, typer.Option(help="Show a progress bar.")]
 
