@@ -122,9 +122,7 @@ ResumeOption = Annotated[
     bool,
     typer.Option("--resume/--fresh", help="Skip finished runs (default), or rerun every run."),
 ]
-ResultsOption = Annotated[
-    Path, typer.Option("--out", help="Results go to OUT/<experiment name>/.")
-]
+ResultsOption = Annotated[Path, typer.Option("--out", help="Results go to OUT/<experiment name>/.")]
 ProgressOption = Annotated[bool, typer.Option(help="Show a progress bar.")]
 
 
