@@ -12,21 +12,19 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from benchmarks.per_agent_mesa import CoreRuleModel
-from benchmarks.scenarios import (
-    FULL_MODELS,
-    core_rule_scenario,
-    full_model_scenario,
-    full_model_source,
-)
-from sim.experiment import Experiment, ExperimentFile
+from benchmarks.scenarios import FULL_MODELS, ROOT, core_rule_scenario, full_model_scenario
+from sim.experiment import Experiment, load_experiment
 from sim.model import CreditModel
 from sim.seeding import make_generator
 from sim.sweep import run_experiment
+
+SWEEP_EXPERIMENT = ROOT / "experiments" / "benchmark.toml"
 
 
 def _status_kib(field: str) -> float | None:
@@ -132,25 +130,22 @@ def in_fresh_process(function: Callable[..., dict], *args: Any) -> dict:
         return pool.submit(function, *args).result()
 
 
-def sweep_experiment(citizens: int, steps: int, runs: int) -> Experiment:
-    """`runs` replicates of the full model at a small size, as an experiment for sim.sweep."""
-    scenario = full_model_scenario(citizens, steps)
-    spec = ExperimentFile.model_validate(
-        {
-            "experiment": {
-                "name": "benchmark_sweep",
-                "scenario": full_model_source(),
-                "replications": runs,
-                "seed": scenario.simulation.seed,
-            },
-            "outcomes": {
-                "compliance": {"metric": "compliance_rate", "more_is_better": True},
-                "blacklisted": {"metric": "blacklisted_share", "more_is_better": False},
-            },
-        }
-    )
-    return Experiment(
-        spec=spec, path=Path(full_model_source()), base_data=scenario.model_dump(mode="json")
+def sweep_experiment(
+    runs: int | None = None, citizens: int | None = None, steps: int | None = None
+) -> Experiment:
+    """The benchmark sweep (experiments/benchmark.toml), smaller where given (None: as is)."""
+    experiment = load_experiment(SWEEP_EXPERIMENT)
+    spec = experiment.spec
+    overrides = dict(spec.overrides)
+    if citizens is not None:
+        overrides["population.citizens"] = citizens
+    if steps is not None:
+        overrides["simulation.steps"] = steps
+    header = spec.experiment
+    if runs is not None:
+        header = header.model_copy(update={"replications": runs})
+    return replace(
+        experiment, spec=spec.model_copy(update={"experiment": header, "overrides": overrides})
     )
 
 
@@ -159,13 +154,16 @@ def _worker_pid(pause_seconds: float) -> int:
     return os.getpid()
 
 
-def sweep(workers: int, runs: int, citizens: int, steps: int) -> dict[str, float]:
-    """Time a sweep of `runs` runs (sim.sweep.run_experiment) on a spawn pool of `workers`.
+def sweep(
+    workers: int, runs: int | None = None, citizens: int | None = None, steps: int | None = None
+) -> dict[str, Any]:
+    """Time the benchmark sweep (sim.sweep.run_experiment) on a spawn pool of `workers`.
 
     The workers are started before the clock, so the time is the runs' (each written to a
     temporary results directory as a real sweep writes it), not interpreter start-up.
     """
-    experiment = sweep_experiment(citizens, steps, runs)
+    experiment = sweep_experiment(runs, citizens, steps)
+    scenario = experiment.scenario("", {})
     with (
         ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool,
         tempfile.TemporaryDirectory(prefix="benchmark-sweep-") as out,
@@ -184,8 +182,9 @@ def sweep(workers: int, runs: int, citizens: int, steps: int) -> dict[str, float
     return {
         "workers": workers,
         "runs": report.ran,
-        "citizens": citizens,
-        "steps": steps,
+        "citizens": scenario.population.citizens,
+        "firms": round(scenario.population.citizens * scenario.population.firms_per_citizen),
+        "steps": scenario.simulation.steps,
         "seconds": clock.wall,
         "mean_compliance_rate": float(report.summary["outcome.compliance"].mean()),
     }

@@ -2,6 +2,7 @@
 
     uv run python -m benchmarks.profile_stages                       # 1M citizens, 120 steps
     uv run python -m benchmarks.profile_stages --citizens 100000 --scenario all_mechanisms
+    uv run python -m benchmarks.profile_stages --citizens 100000 --scenario core_rule
 
 Runs the full model under cProfile and reports, for every function that `CreditModel.__init__`
 and `CreditModel.step` call directly, its calls and cumulative time from those call sites, so
@@ -19,11 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scenarios import FULL_MODELS, ROOT, full_model_scenario
+from benchmarks.scenarios import FULL_MODELS, ROOT, core_rule_scenario, full_model_scenario
 from sim.model import CreditModel
 from sim.seeding import make_generator
 
 RESULTS = ROOT / "results" / "benchmarks"
+CORE_RULE = "core_rule"
 MODEL_FILE = str(Path(CreditModel.__module__.replace(".", "/") + ".py"))
 
 
@@ -58,8 +60,11 @@ def callees_of(stats: pstats.Stats, caller_name: str) -> list[dict[str, Any]]:
 
 
 def profile(citizens: int, steps: int, name: str) -> dict[str, Any]:
-    """Profile building and stepping the full model; per-stage tables for both."""
-    scenario = full_model_scenario(citizens, steps, name)
+    """Profile building and stepping a model; per-stage tables for both."""
+    if name == CORE_RULE:
+        scenario = core_rule_scenario(citizens, steps)
+    else:
+        scenario = full_model_scenario(citizens, steps, name)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
@@ -108,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--citizens", type=int, default=1_000_000)
     parser.add_argument("--steps", type=int, default=120)
-    parser.add_argument("--scenario", choices=FULL_MODELS, default=FULL_MODELS[0])
+    parser.add_argument("--scenario", choices=(*FULL_MODELS, CORE_RULE), default=FULL_MODELS[0])
     parser.add_argument("--out", type=Path, help="JSON path")
     args = parser.parse_args(argv)
     report = profile(args.citizens, args.steps, args.scenario)

@@ -43,9 +43,9 @@ class Plan:
     core_sizes: tuple[int, ...]
     core_steps: int
     per_agent_steps: dict[int, int]
-    sweep_runs: int
-    sweep_citizens: int
-    sweep_steps: int
+    sweep_runs: int | None  # None: as in experiments/benchmark.toml
+    sweep_citizens: int | None
+    sweep_steps: int | None
     sweep_workers: tuple[int, ...] = (1, 2)
     evaluate_targets: bool = True
     fresh_processes: bool = True
@@ -58,9 +58,9 @@ PLAN = Plan(
     core_sizes=(10_000, 100_000),
     core_steps=120,
     per_agent_steps={10_000: 24, 100_000: 12},
-    sweep_runs=16,
-    sweep_citizens=20_000,
-    sweep_steps=60,
+    sweep_runs=None,
+    sweep_citizens=None,
+    sweep_steps=None,
 )
 QUICK_PLAN = Plan(
     full_sizes=(500, 1_000, 2_000),
@@ -156,9 +156,9 @@ def measure_sweep(plan: Plan) -> dict[str, Any]:
         print(f"  sweep on {workers} worker(s): {timings[workers]['seconds']:.1f} s", flush=True)
     one, two = plan.sweep_workers[0], plan.sweep_workers[-1]
     return {
-        "runs": plan.sweep_runs,
-        "citizens": plan.sweep_citizens,
-        "steps": plan.sweep_steps,
+        "runs": timings[one]["runs"],
+        "citizens": timings[one]["citizens"],
+        "steps": timings[one]["steps"],
         "by_workers": {str(k): v for k, v in timings.items()},
         "speedup": timings[one]["seconds"] / timings[two]["seconds"],
     }
@@ -236,7 +236,7 @@ def render(report: dict[str, Any]) -> str:
                 "scenario",
                 "citizens",
                 "agents",
-                "setup (s)",
+                "setup wall / CPU (s)",
                 "run (s)",
                 "run CPU (s)",
                 "agent-steps/s",
@@ -248,7 +248,7 @@ def render(report: dict[str, Any]) -> str:
                     row["scenario"],
                     f"{row['citizens']:,}",
                     f"{row['agents']:,}",
-                    f"{row['setup_seconds']:.2f}",
+                    f"{row['setup_seconds']:.2f} / {row['setup_cpu_seconds']:.2f}",
                     f"{row['run_seconds']:.2f}",
                     f"{row['run_cpu_seconds']:.2f}",
                     f"{row['agent_steps_per_second'] / 1e6:.2f} M",
@@ -296,8 +296,8 @@ def render(report: dict[str, Any]) -> str:
     sweep = report["sweep"]
     seconds = {k: v["seconds"] for k, v in sweep["by_workers"].items()}
     parts.append(
-        f"Sweep of {sweep['runs']} runs ({FULL_MODELS[0]}, {sweep['citizens']:,} citizens, "
-        f"{sweep['steps']} steps, sim.sweep on a spawn process pool): "
+        f"Sweep of {sweep['runs']} runs (experiments/benchmark.toml: {sweep['citizens']:,} "
+        f"citizens, {sweep['steps']} steps, sim.sweep on a spawn process pool): "
         + ", ".join(f"{k} worker(s) {v:.1f} s" for k, v in seconds.items())
         + f"; speed-up {sweep['speedup']:.2f}."
     )
