@@ -621,13 +621,14 @@ def sweep_response(
 ) -> go.Figure:
     """How each outcome responds to one factor (mean over the other factors and replications)."""
     outcomes = list(outcomes or outcome_columns(summary))
-    cols = min(len(outcomes), 3)
+    cols = min(len(outcomes), 2)
     rows = -(-len(outcomes) // cols)
     figure = make_subplots(
         rows=rows,
         cols=cols,
         subplot_titles=[label(o, percent) for o in outcomes],
-        horizontal_spacing=0.08,
+        horizontal_spacing=0.14,
+        vertical_spacing=0.3 / rows if rows > 1 else 0.0,
     )
     colour = DESIGN_COLOURS[0]
     for index, outcome in enumerate(outcomes):
@@ -724,8 +725,8 @@ def sweep_heatmap(
     z_format = number_format(outcome, percent)
     figure = go.Figure(
         go.Heatmap(
-            x=[str(v) for v in grid.columns],
-            y=[str(v) for v in grid.index],
+            x=[formatted(v, x_factor, percent) for v in grid.columns],
+            y=[formatted(v, y_factor, percent) for v in grid.index],
             z=grid.to_numpy(),
             colorscale=HEATMAP_SCALE,
             colorbar=dict(title=dict(text=label(outcome, percent)), tickformat=z_format),

@@ -149,7 +149,7 @@ def _difference(value: float, name: str, percent: Collection[str] = ()) -> str:
     if not np.isfinite(value):
         return "n/a"
     if charts.is_percent(name, percent):
-        return f"{value * 100:+.2f} percentage points"
+        return f"{value * 100:+.2f}"
     return f"{value:+,.4g}"
 
 
@@ -238,6 +238,16 @@ def _pick_outcome(
     return None
 
 
+def headline_outcomes(
+    outcomes: list[str], definitions: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """The compliance outcome and the exclusion outcome of an experiment (None if absent)."""
+    return (
+        _pick_outcome(outcomes, definitions, ("compliance_rate",), ("compliance",)),
+        _pick_outcome(outcomes, definitions, EXCLUSION_METRICS, ("blacklist", "exclu", "banned")),
+    )
+
+
 def experiment_summary(
     summary: pd.DataFrame,
     comparison: pd.DataFrame | None,
@@ -255,22 +265,32 @@ def experiment_summary(
     sentence += f", {failed} failed (see the error column of summary.parquet)" if failed else ""
     if designs:
         replicates = ok.groupby("design").size()
+        low, high = replicates.min(), replicates.max()
         sentence += f"; {len(designs)} designs ({', '.join(designs)})"
-        sentence += f", {replicates.min()}-{replicates.max()} replicates each"
+        sentence += f", {low if low == high else f'{low}-{high}'} finished replicates each"
     if factors:
         points = ok["point"].nunique() if "point" in ok else len(ok)
         sentence += f"; {points} points of {len(factors)} factors ("
         sentence += ", ".join(_plain(f) for f in factors) + ")"
     sentences = [sentence + "."]
     if comparison is not None and len(comparison):
-        for row in comparison.itertuples(index=False):
+        outcomes = list(dict.fromkeys(comparison["outcome"]))
+        chosen = headline_outcomes([f"{charts.OUTCOME_PREFIX}{o}" for o in outcomes], definitions)
+        shown = [o.removeprefix(charts.OUTCOME_PREFIX) for o in chosen if o] or outcomes[:2]
+        for row in comparison[comparison["outcome"].isin(shown)].itertuples(index=False):
             significant = row.ci_low > 0 or row.ci_high < 0
+            unit = " percentage points" if charts.is_percent(row.outcome, percent) else ""
             sentences.append(
                 f"{row.design} against {row.baseline}: {_plain(row.outcome)} "
-                f"{_difference(row.mean_difference, row.outcome, percent)} "
+                f"{_difference(row.mean_difference, row.outcome, percent)}{unit} "
                 f"(95% CI {_difference(row.ci_low, row.outcome, percent)} to "
                 f"{_difference(row.ci_high, row.outcome, percent)}, {row.n_pairs} pairs)"
                 + ("." if significant else "; the interval includes zero.")
+            )
+        if len(shown) < len(outcomes):
+            sentences.append(
+                f"The chart of differences below shows all {len(outcomes)} outcomes "
+                "(comparison.parquet holds the numbers)."
             )
     elif factors:
         for outcome in charts.outcome_columns(ok)[:4]:
@@ -372,10 +392,7 @@ def experiment_report(experiment_dir: Path) -> Report:
             Chart("by_income", charts.by_income_quintile(quintiles, designs=order))
         )
 
-    compliance = _pick_outcome(outcomes, definitions, ("compliance_rate",), ("compliance",))
-    exclusion = _pick_outcome(
-        outcomes, definitions, EXCLUSION_METRICS, ("blacklist", "exclu", "banned")
-    )
+    compliance, exclusion = headline_outcomes(outcomes, definitions)
     if len(designs) > 1 and compliance and exclusion:
         report.charts.append(
             Chart(

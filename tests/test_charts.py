@@ -238,7 +238,8 @@ def test_heatmap_cells_are_grid_means(sweep_dir):
         for j, detect in enumerate(sorted(ok[FACTOR_DETECT].unique())):
             cell = ok[(ok[FACTOR_DURATION] == duration) & (ok[FACTOR_DETECT] == detect)]
             assert grid.z[i][j] == pytest.approx(cell[COMPLIANCE].mean())
-            assert grid.x[j] == str(detect) and grid.y[i] == str(duration)
+            assert grid.x[j] == charts.formatted(detect, FACTOR_DETECT)
+            assert grid.y[i] == charts.formatted(duration, FACTOR_DURATION)
 
 
 def test_sensitivity_bars_are_the_indices_with_their_intervals():

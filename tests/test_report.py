@@ -136,7 +136,13 @@ def test_experiment_report_draws_what_applies(experiment_dir: Path, tmp_path: Pa
     comparison = pd.read_parquet(experiment_dir / "comparison.parquet")
     text = " ".join(report.summary)
     assert "6 runs, 6 finished" in text
-    assert text.count("strict against lenient") == len(comparison)
+    compliance = comparison.set_index("outcome").loc["final_compliance_rate"]
+    assert (
+        f"strict against lenient: final compliance rate "
+        f"{compliance['mean_difference'] * 100:+.2f} percentage points "
+        f"(95% CI {compliance['ci_low'] * 100:+.2f} to {compliance['ci_high'] * 100:+.2f}"
+    ) in text
+    assert text.count("strict against lenient") == 2  # the compliance and exclusion outcomes
     sweep = build_report(write_sweep(tmp_path))
     sweep_names = [c.name for c in sweep.charts]
     assert "heatmap_final_compliance_rate" in sweep_names
