@@ -178,7 +178,8 @@ def sweep(
                 experiment, Path(out), executor=pool, resume=False, progress=False
             )
     if report.failed:
-        raise RuntimeError(f"{report.failed} benchmark sweep runs failed")
+        errors = report.summary.loc[report.summary["status"] != "ok", "error"]
+        raise RuntimeError(f"{report.failed} benchmark sweep runs failed: {errors.iloc[0]}")
     return {
         "workers": workers,
         "runs": report.ran,

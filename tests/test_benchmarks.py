@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import measure, run
 from benchmarks.per_agent_mesa import CoreRule, CoreRuleModel
-from benchmarks.scenarios import core_rule_scenario, full_model_scenario
+from benchmarks.scenarios import FULL_MODELS, core_rule_scenario, full_model_scenario
 from sim.runner import simulate
 from sim.scenario import Scenario
 
@@ -85,7 +85,9 @@ def test_quick_benchmark_writes_its_report(tmp_path: Path):
     report = run.main(["--quick", "--out", str(out)])
     assert json.loads(out.read_text())["full_model"] == json.loads(json.dumps(report["full_model"]))
     plan = run.QUICK_PLAN
-    assert [row["citizens"] for row in report["full_model"]] == list(plan.full_sizes)
+    assert [(row["scenario"], row["citizens"]) for row in report["full_model"]] == [
+        (name, size) for name in FULL_MODELS for size in plan.full_sizes
+    ]
     for row in report["full_model"]:
         assert row["agent_steps_per_second"] > 0 and row["peak_rss_mb"] > 0
     assert all(row["speedup"] > 0 for row in report["core_rule"])
