@@ -273,14 +273,10 @@ def over_time_panels(timeseries: pd.DataFrame, group: str | None = "design") -> 
     return [
         ("Compliance: citizens who broke no rule this month", ["compliance_rate"]),
         (
-            "Exclusion and rewards: citizens on each list",
-            [
-                "blacklisted_share",
-                "involuntary_listed_share",
-                "false_positive_listed_share",
-                "redlisted_share",
-            ],
+            "Exclusion: citizens on the blacklist, and why",
+            ["blacklisted_share", "involuntary_listed_share", "false_positive_listed_share"],
         ),
+        ("Rewards: citizens on the red list", ["redlisted_share"]),
     ]
 
 

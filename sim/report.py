@@ -198,7 +198,7 @@ def run_summary(
             f"{_percent(last['false_positive_blacklisted_share'])} on a wrong record"
         )
     sentences.append(sentence + ".")
-    if "flight_banned" in last:
+    if last.get("flight_banned", 0) > 0 or last.get("train_banned", 0) > 0:
         sentences.append(
             f"{_people(last['flight_banned'])} people were barred from flights and "
             f"{_people(last['train_banned'])} from high-speed trains at the end."
