@@ -108,7 +108,7 @@ def full_penalty(
         + rules.published[scheme] * scenario.decision.shame_income_share
         + reward * redlisted
     )
-    listing_cost = would_list * rules.listing_value[scheme] * burden
+    listing_cost = would_list * rules.listing_value[scheme, behaviour] * burden
     loses_red = redlisted & ~would_list & (after < rules.redlist_threshold[scheme])
     months_to_recover = np.where(
         loses_red,

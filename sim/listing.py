@@ -112,7 +112,7 @@ def list_new(
     city = population.city[agents]
     scheme = rules.city_scheme[city]
     population.blacklisted[agents] = True
-    population.listing_months_left[agents] = rules.duration_months[scheme]
+    population.listing_months_left[agents] = rules.duration_months[scheme, behaviour]
     population.listing_permanent[agents] = rules.permanent[scheme]
     population.listing_city[agents] = city
     population.listing_behaviour[agents] = behaviour

@@ -59,7 +59,10 @@ def migrate(
     clip_scores(citizens, rules, movers)
     listed_movers = movers[citizens.blacklisted[movers]]
     binding = rules.recognised(
-        citizens.listing_city[listed_movers], citizens.city[listed_movers], step
+        citizens.listing_city[listed_movers],
+        citizens.city[listed_movers],
+        citizens.listing_behaviour[listed_movers],
+        step,
     )
     escaped = listed_movers[~binding]
     delist(citizens, rules, escaped)

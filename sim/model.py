@@ -142,7 +142,7 @@ class CreditModel(mesa.Model):
             moves=moves,
         )
         self.latest = collect(
-            self.steps, citizens, firms, rules, events, scenario.population.people_per_agent
+            self.steps, citizens, firms, rules, events, scenario.population.people_scale
         )
         if self.datacollector is None:
             self.datacollector = mesa.DataCollector(tables={TIMESERIES: list(self.latest)})

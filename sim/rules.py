@@ -46,9 +46,10 @@ class RuleTables:
     min_score: np.ndarray
     max_score: np.ndarray
     recovery_points: np.ndarray
+    decay_points: np.ndarray
     redlist_threshold: np.ndarray
     blacklist_threshold: np.ndarray
-    duration_months: np.ndarray  # [S+1] int
+    duration_months: np.ndarray  # [S+1, B] int: listing length by triggering behaviour
     permanent: np.ndarray  # [S+1] bool
     published: np.ndarray
     delist_on_payment: np.ndarray
@@ -62,7 +63,7 @@ class RuleTables:
     blocked_flights_per_month: np.ndarray  # [S+1] blocked ticket purchases per listed person
     blocked_trains_per_month: np.ndarray  # [S+1]
     reward_value: np.ndarray  # [S+1, 2] income share per month, by actor
-    listing_value: np.ndarray  # [S+1] discounted months of one listing
+    listing_value: np.ndarray  # [S+1, B] discounted months of one listing
 
     city_names: tuple[str, ...]
     city_share: np.ndarray  # [C] sums to 1
@@ -71,6 +72,7 @@ class RuleTables:
     city_data_sharing: np.ndarray  # [C]
     city_zone: np.ndarray  # [C] int, -1 for none
     zone_start_month: np.ndarray  # [Z]
+    zone_behaviours: np.ndarray  # [Z, B] bool: listings for b recognised across zone z
     detection: np.ndarray  # [C, B] true detection probability
 
     profession_names: tuple[str, ...]
@@ -90,17 +92,28 @@ class RuleTables:
         """[C] bool: the city's scheme scores at this step."""
         return (self.city_scheme < len(self.scheme_names)) & (self.city_start_month <= step)
 
-    def recognised(self, listing_city: np.ndarray, city: np.ndarray, step: int) -> np.ndarray:
-        """Whether a listing made in `listing_city` binds an agent living in `city`."""
+    def recognised(
+        self, listing_city: np.ndarray, city: np.ndarray, behaviour: np.ndarray, step: int
+    ) -> np.ndarray:
+        """Whether a listing made in `listing_city` for `behaviour` binds an agent in `city`.
+
+        A wrong record (behaviour -1) is recognised across a zone like any listing.
+        """
         same = listing_city == city
         national = self.national[self.city_scheme[listing_city]]
         zone_a = self.city_zone[listing_city]
         zone_b = self.city_zone[city]
-        started = np.zeros_like(same)
+        shared = np.zeros_like(same)
         in_zone = (zone_a >= 0) & (zone_a == zone_b)
         if in_zone.any():
-            started[in_zone] = self.zone_start_month[zone_a[in_zone]] <= step
-        return same | national | (in_zone & started)
+            zone = zone_a[in_zone]
+            covered = np.where(
+                behaviour[in_zone] >= 0,
+                self.zone_behaviours[zone, np.maximum(behaviour[in_zone], 0)],
+                True,
+            )
+            shared[in_zone] = (self.zone_start_month[zone] <= step) & covered
+        return same | national | shared
 
 
 def compile_rules(scenario: Scenario) -> RuleTables:
@@ -131,6 +144,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
             "min_score",
             "max_score",
             "monthly_recovery_points",
+            "monthly_decay_points",
             "redlist_threshold",
             "blacklist_threshold",
             "blacklist_duration_months",
@@ -169,8 +183,13 @@ def compile_rules(scenario: Scenario) -> RuleTables:
             reward = scenario.rewards[reward_name]
             reward_value[s, ACTORS.index(reward.applies_to)] += reward.value_income_share
 
-    duration = scalar["blacklist_duration_months"]
-    listing_months = np.where(flags["blacklist_permanent"], np.inf, duration)
+    duration = np.repeat(scalar["blacklist_duration_months"][:, None], n_behaviours, axis=1)
+    for s, scheme_name in enumerate(scheme_names):
+        for behaviour, months in scenario.schemes[
+            scheme_name
+        ].blacklist_duration_by_behaviour.items():
+            duration[s, index[behaviour]] = months
+    listing_months = np.where(flags["blacklist_permanent"][:, None], np.inf, duration)
     listing_value = annuity_months(listing_months, scenario.decision.monthly_discount_rate)
     listing_value[n_schemes] = 0.0
 
@@ -179,9 +198,13 @@ def compile_rules(scenario: Scenario) -> RuleTables:
     share = np.array([c.population_share for c in cities])
     zone_names = tuple(scenario.zones)
     city_zone = np.full(len(city_names), -1, dtype=np.int64)
+    zone_behaviours = np.ones((len(zone_names), n_behaviours), dtype=bool)
     for z, zone_name in enumerate(zone_names):
-        for member in scenario.zones[zone_name].members:
+        zone = scenario.zones[zone_name]
+        for member in zone.members:
             city_zone[city_names.index(member)] = z
+        if zone.behaviours:
+            zone_behaviours[z] = [name in zone.behaviours for name in names]
     enforcement = np.array([c.enforcement for c in cities])
     detectability = per_behaviour("detectability")
 
@@ -205,6 +228,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         min_score=scalar["min_score"],
         max_score=scalar["max_score"],
         recovery_points=scalar["monthly_recovery_points"],
+        decay_points=scalar["monthly_decay_points"],
         redlist_threshold=scalar["redlist_threshold"],
         blacklist_threshold=scalar["blacklist_threshold"],
         duration_months=duration.astype(np.int64),
@@ -233,6 +257,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         zone_start_month=np.array(
             [scenario.zones[z].start_month for z in zone_names], dtype=np.int64
         ),
+        zone_behaviours=zone_behaviours,
         detection=np.clip(enforcement[:, None] * detectability[None, :], 0.0, 1.0),
         profession_names=tuple(scenario.population.professions),
         registration_initial=np.array(

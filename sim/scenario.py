@@ -48,6 +48,12 @@ class Population(Frozen):
     people_per_agent: float = Field(
         1.0, gt=0, description="Real people one citizen agent stands for (scales counts)."
     )
+    real_population: float | None = Field(
+        None,
+        gt=0,
+        description="Real people the citizens stand for; if set, people_per_agent is derived "
+        "from it (so changing `citizens` keeps the scale).",
+    )
     income_median_yuan: float = Field(
         4_000.0, gt=0, description="Median monthly income (yuan/month); lognormal."
     )
@@ -75,6 +81,13 @@ class Population(Frozen):
         default_factory=lambda: {"doctor": 0.01, "public_servant": 0.05, "other": 0.94},
         description="Profession -> population share (normalised).",
     )
+
+    @property
+    def people_scale(self) -> float:
+        """Real people per citizen agent (from real_population when given)."""
+        if self.real_population is not None:
+            return self.real_population / self.citizens
+        return self.people_per_agent
 
     @model_validator(mode="after")
     def _professions_positive(self) -> Population:
@@ -243,6 +256,9 @@ class Scheme(Frozen):
     monthly_recovery_points: float = Field(
         2.0, ge=0.0, le=1000.0, description="Points regained per month below base."
     )
+    monthly_decay_points: float = Field(
+        0.0, ge=0.0, le=1000.0, description="Points lost per month above base (0: none)."
+    )
     points: dict[str, float] = Field(
         default_factory=dict, description="Behaviour -> points per recorded act (+/-)."
     )
@@ -254,6 +270,10 @@ class Scheme(Frozen):
     )
     blacklist_duration_months: int = Field(
         24, ge=1, le=600, description="Listing length (months) unless permanent."
+    )
+    blacklist_duration_by_behaviour: dict[str, int] = Field(
+        default_factory=dict,
+        description="Behaviour -> listing length (months) when it triggers the listing.",
     )
     blacklist_permanent: bool = Field(
         False, description="'Once untrustworthy, always restricted': listings never end."
@@ -296,6 +316,10 @@ class Zone(Frozen):
     """A pilot zone whose member cities recognise each other's lists."""
 
     members: list[str] = Field(min_length=1, description="Member cities.")
+    behaviours: list[str] = Field(
+        default_factory=list,
+        description="Listings for these behaviours are recognised across the zone (empty: all).",
+    )
     start_month: int = Field(0, ge=0, description="Step from which lists are recognised.")
 
 
@@ -373,6 +397,11 @@ class Scenario(Frozen):
             for key, kind, used in (
                 ("points", "behaviour", scheme.points),
                 ("blacklist_behaviours", "behaviour", scheme.blacklist_behaviours),
+                (
+                    "blacklist_duration_by_behaviour",
+                    "behaviour",
+                    scheme.blacklist_duration_by_behaviour,
+                ),
                 ("sanctions", "sanction", scheme.sanctions),
                 ("rewards", "reward", scheme.rewards),
             ):
@@ -401,6 +430,12 @@ class Scenario(Frozen):
                     problems.append(
                         f"zones.{name}.members: unknown city {member!r}; "
                         f"allowed: {sorted(self.cities)}"
+                    )
+            for behaviour in zone.behaviours:
+                if behaviour not in self.behaviours:
+                    problems.append(
+                        f"zones.{name}.behaviours: unknown behaviour {behaviour!r}; "
+                        f"allowed: {sorted(self.behaviours)}"
                     )
         professions = set(self.population.professions)
         for profession in self.registration.initial_coverage:

@@ -1,7 +1,8 @@
 """Stage 3, score: recovery toward the base score, then points for this step's records.
 
 Each city's scheme gives a base score, bounds, a point table and a monthly recovery: a score
-below base regains `monthly_recovery_points` a month, never passing base. Scores always stay
+below base regains `monthly_recovery_points` a month, never passing base, and a score above
+base loses `monthly_decay_points` a month, never falling below it. Scores always stay
 within [min_score, max_score] of the agent's city scheme.
 """
 
@@ -15,13 +16,17 @@ from sim.rules import RuleTables
 
 
 def recover(population: Population, rules: RuleTables) -> None:
-    """Move scores below base up by the scheme's monthly recovery, capped at base."""
+    """Move scores toward base: up by the monthly recovery, down by the monthly decay."""
     scheme = rules.city_scheme[population.city]
     base = rules.base_score[scheme]
     below = population.score < base
     if below.any():
         raised = population.score[below] + rules.recovery_points[scheme[below]]
         population.score[below] = np.minimum(raised, base[below])
+    if rules.decay_points.any():
+        above = population.score > base
+        lowered = population.score[above] - rules.decay_points[scheme[above]]
+        population.score[above] = np.maximum(lowered, base[above])
 
 
 def clip_scores(population: Population, rules: RuleTables, agents: np.ndarray) -> None:

@@ -32,12 +32,12 @@ def test_scheme_tables_and_the_no_scheme_row(small_scenario: Scenario) -> None:
     assert rules.points[strict].tolist() == [-100, -20, 20, -50]
     assert rules.serious[strict].tolist() == [True, False, False, False]
     assert rules.scored[strict].all()
-    assert rules.duration_months[strict] == 6
+    assert (rules.duration_months[strict] == 6).all()
     # The no-scheme row scores nothing, lists nothing and never bounds a score.
     assert not rules.scored[none].any() and not rules.serious[none].any()
     assert rules.blacklist_threshold[none] == -np.inf
     assert rules.redlist_threshold[none] == np.inf
-    assert rules.listing_value[none] == 0.0
+    assert (rules.listing_value[none] == 0.0).all()
     assert rules.city_scheme.tolist() == [strict, strict, none]
 
 
@@ -78,14 +78,14 @@ def test_annuity_months_closed_form() -> None:
 def test_listing_value_uses_duration_or_perpetuity() -> None:
     rate = 0.02
     timed = compile_rules(make_scenario(decision__monthly_discount_rate=rate))
-    assert timed.listing_value[0] == pytest.approx(annuity_months(6, rate))
+    assert timed.listing_value[0] == pytest.approx(annuity_months(np.full(4, 6), rate))
     forever = compile_rules(
         make_scenario(
             decision__monthly_discount_rate=rate, schemes__strict__blacklist_permanent=True
         )
     )
     assert forever.permanent[0]
-    assert forever.listing_value[0] == pytest.approx((1 + rate) / rate)
+    assert forever.listing_value[0] == pytest.approx(np.full(4, (1 + rate) / rate))
 
 
 def test_registration_grows_by_profession_until_everyone_is_covered() -> None:
@@ -109,8 +109,29 @@ def test_listings_are_recognised_in_the_city_its_started_zone_or_nationwide() ->
     north, south, east = 0, 1, 2
     listing = np.array([north, north, north, south])
     living = np.array([north, south, east, east])
+    behaviour = np.zeros(4, dtype=np.int64)
     rules = compile_rules(make_scenario(zones__delta__start_month=5))
-    assert rules.recognised(listing, living, 4).tolist() == [True, False, False, False]
-    assert rules.recognised(listing, living, 5).tolist() == [True, True, False, False]
+    assert rules.recognised(listing, living, behaviour, 4).tolist() == [True, False, False, False]
+    assert rules.recognised(listing, living, behaviour, 5).tolist() == [True, True, False, False]
     national = compile_rules(make_scenario(schemes__strict__scope="national"))
-    assert national.recognised(listing, living, 0).all()
+    assert national.recognised(listing, living, behaviour, 0).all()
+
+
+def test_a_zone_recognises_only_its_listed_behaviours() -> None:
+    listing, living = np.array([0, 0, 0]), np.array([1, 1, 1])
+    rules = compile_rules(make_scenario(zones__delta__behaviours=["loan_default"]))
+    loan, traffic = (
+        rules.behaviour_names.index("loan_default"),
+        rules.behaviour_names.index("traffic_violation"),
+    )
+    behaviour = np.array([loan, traffic, -1])  # -1: a wrong record
+    assert rules.recognised(listing, living, behaviour, 0).tolist() == [True, False, True]
+
+
+def test_durations_by_behaviour_override_the_scheme_duration() -> None:
+    rules = compile_rules(
+        make_scenario(schemes__strict__blacklist_duration_by_behaviour={"traffic_violation": 2})
+    )
+    traffic = rules.behaviour_names.index("traffic_violation")
+    assert rules.duration_months[0, traffic] == 2
+    assert rules.duration_months[0, rules.behaviour_names.index("loan_default")] == 6
