@@ -6,7 +6,8 @@
 
 Runs the full model under cProfile and reports, for every function that `CreditModel.__init__`
 and `CreditModel.step` call directly, its calls and cumulative time from those call sites, so
-the table follows the stages as the model calls them. Writes
+the table follows the stages as the model calls them; then the same one level down for the
+costliest stage, `sim.behave.behave`. Writes
 results/benchmarks/profile_<scenario>_<citizens>.json.
 """
 
@@ -27,6 +28,7 @@ from sim.seeding import make_generator
 RESULTS = ROOT / "results" / "benchmarks"
 CORE_RULE = "core_rule"
 MODEL_FILE = str(Path(CreditModel.__module__.replace(".", "/") + ".py"))
+BEHAVE_FILE = "sim/behave.py"
 
 
 def _label(function: tuple[str, int, str]) -> str:
@@ -41,10 +43,12 @@ def _label(function: tuple[str, int, str]) -> str:
     return f"{path.stem}.{name}"
 
 
-def callees_of(stats: pstats.Stats, caller_name: str) -> list[dict[str, Any]]:
-    """Direct callees of the model method `caller_name`, by cumulative time at that call site."""
+def callees_of(
+    stats: pstats.Stats, caller_name: str, caller_file: str = MODEL_FILE
+) -> list[dict[str, Any]]:
+    """Direct callees of a function, by cumulative time at its call sites."""
     table = stats.stats  # type: ignore[attr-defined]
-    callers = [key for key in table if key[2] == caller_name and key[0].endswith(MODEL_FILE)]
+    callers = [key for key in table if key[2] == caller_name and key[0].endswith(caller_file)]
     rows = []
     for callee, (_, _, _, _, callers_of_callee) in table.items():
         for caller in callers:
@@ -82,6 +86,7 @@ def profile(citizens: int, steps: int, name: str) -> dict[str, Any]:
         "profiled_wall_seconds": wall,
         "setup": callees_of(stats, "__init__"),
         "step": callees_of(stats, "step"),
+        "behave": callees_of(stats, "behave", BEHAVE_FILE),
     }
 
 
@@ -91,7 +96,11 @@ def render(report: dict[str, Any]) -> str:
         f"{report['scenario']}, {report['citizens']:,} citizens + {report['firms']:,} firms, "
         f"{report['steps']} steps; {report['profiled_wall_seconds']:.1f} s under cProfile."
     ]
-    for part, title in (("step", "CreditModel.step"), ("setup", "CreditModel.__init__")):
+    for part, title in (
+        ("step", "CreditModel.step"),
+        ("behave", "sim.behave.behave"),
+        ("setup", "CreditModel.__init__"),
+    ):
         parts += [
             "",
             f"{title}: direct callees, cumulative time at the call site",
