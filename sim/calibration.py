@@ -9,6 +9,7 @@ keeps the loss surface smooth enough for a bounded Nelder-Mead search in scipy.o
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import dataclass
@@ -69,6 +70,10 @@ class Target(Frozen):
     value: float = Field(description="The published figure.")
     weight: float = Field(1.0, ge=0.0, description="Weight in the loss.")
     source: str = Field(description="Where the figure comes from.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Scenario changes for this target only (a counterfactual, e.g. no list).",
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Target:
@@ -127,9 +132,15 @@ class Calibration:
     scenario_path: Path
     scenario_data: dict[str, Any]
 
-    def scenario(self, values: dict[str, float], fitting: bool = True) -> Scenario:
-        """The scenario with parameter values (and, while fitting, the fitting overrides)."""
+    def scenario(
+        self,
+        values: dict[str, float],
+        fitting: bool = True,
+        variant: dict[str, Any] | None = None,
+    ) -> Scenario:
+        """The scenario with parameter values (and the fitting and a target's overrides)."""
         overrides = dict(self.spec.calibration.overrides) if fitting else {}
+        overrides.update(variant or {})
         overrides.update({self.spec.parameters[name].key: v for name, v in values.items()})
         data = apply_overrides(self.scenario_data, overrides)
         return scenario_from_data(data, f"{self.scenario_path} (calibration {self.path})")
@@ -146,8 +157,8 @@ def load_calibration(path: str | Path) -> Calibration:
     scenario_path = (path.parent / spec.calibration.scenario).resolve()
     calibration = Calibration(spec, path, scenario_path, read_scenario_data(scenario_path))
     start = {name: _middle(p) for name, p in spec.parameters.items()}
-    scenario = calibration.scenario(start)
     for name, target in spec.targets.items():
+        scenario = calibration.scenario(start, variant=target.overrides)
         if target.last_step() > scenario.simulation.steps:
             raise ScenarioError(
                 f"{path}: targets.{name}: step {target.last_step()} is beyond the scenario's "
@@ -183,22 +194,39 @@ def _from_unit(parameter: Parameter, unit: float) -> float:
 def measure(
     calibration: Calibration, values: dict[str, float], fitting: bool = True
 ) -> pd.DataFrame:
-    """Every target's statistic in every replication: rows replicate x target."""
-    scenario = calibration.scenario(values, fitting)
+    """Every target's statistic in every replication: rows replicate x target.
+
+    Targets that share overrides share runs; every variant uses the same seeds.
+    """
     settings = calibration.spec.calibration
+    variants: dict[str, list[str]] = {}
+    for name, target in calibration.spec.targets.items():
+        variants.setdefault(json.dumps(target.overrides, sort_keys=True), []).append(name)
     rows = []
-    for replicate in range(settings.replications):
-        timeseries = simulate(scenario, seed=settings.seed, keys=(0, replicate)).timeseries
-        for name, target in calibration.spec.targets.items():
-            if target.metric not in timeseries.columns:
-                raise ScenarioError(
-                    f"{calibration.path}: targets.{name}.metric: unknown column "
-                    f"{target.metric!r}; see docs/output.md"
-                )
-            rows.append(
-                {"replicate": replicate, "target": name, "simulated": target.measure(timeseries)}
-            )
+    for key, names in variants.items():
+        scenario = calibration.scenario(values, fitting, json.loads(key))
+        for replicate in range(settings.replications):
+            timeseries = simulate(scenario, seed=settings.seed, keys=(0, replicate)).timeseries
+            rows.extend(_measure_targets(calibration, names, replicate, timeseries))
     return pd.DataFrame(rows)
+
+
+def _measure_targets(
+    calibration: Calibration, names: list[str], replicate: int, timeseries: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """The named targets' statistics in one run."""
+    rows = []
+    for name in names:
+        target = calibration.spec.targets[name]
+        if target.metric not in timeseries.columns:
+            raise ScenarioError(
+                f"{calibration.path}: targets.{name}.metric: unknown column "
+                f"{target.metric!r}; see docs/output.md"
+            )
+        rows.append(
+            {"replicate": replicate, "target": name, "simulated": target.measure(timeseries)}
+        )
+    return rows
 
 
 def loss(calibration: Calibration, measured: pd.DataFrame) -> float:
