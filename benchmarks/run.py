@@ -242,6 +242,7 @@ def render(report: dict[str, Any]) -> str:
                 "agent-steps/s",
                 "ns / agent-step (CPU)",
                 "peak RSS (MB)",
+                "of which model (MB)",
             ],
             [
                 [
@@ -254,6 +255,7 @@ def render(report: dict[str, Any]) -> str:
                     f"{row['agent_steps_per_second'] / 1e6:.2f} M",
                     f"{1e9 / row['agent_steps_per_cpu_second']:.0f}",
                     f"{row['peak_rss_mb']:.0f}",
+                    f"{row['peak_rss_mb'] - row['rss_before_model_mb']:.0f}",
                 ]
                 for row in report["full_model"]
             ],
