@@ -220,6 +220,7 @@ class Classroom:
     marks: list[tuple[int, str]] = field(init=False, default_factory=list)
     version: int = field(init=False, default=0)
     step_seconds: float = field(init=False, default=0.0)
+    _month_start: tuple[int, Levers] | None = field(init=False, default=None)
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -235,6 +236,7 @@ class Classroom:
             self.base, self.levers, self.model = base, levers, model
             self.sample = sample
             self.marks = []
+            self._month_start = None
             self.step_seconds = 0.0
             self.version += 1
 
@@ -272,8 +274,14 @@ class Classroom:
             scenario = apply_levers(self.base, merged)
             self.model.config = scenario
             self.model.rules = compile_rules(scenario)
-            if self.model.steps > 0:
-                self.marks.append((self.model.steps, describe_change(old, merged)))
+            month = self.model.steps
+            if self._month_start is None or self._month_start[0] != month:
+                self._month_start = (month, old)
+            if self.marks and self.marks[-1][0] == month:
+                self.marks.pop()  # one mark per month: changes since the month began
+            change = describe_change(self._month_start[1], merged)
+            if month > 0 and change:
+                self.marks.append((month, change))
             self.levers = merged
             self.version += 1
 
@@ -343,7 +351,7 @@ def _layout(title: str, y_title: str, height: int = 290, percent: bool = True) -
         "yaxis": {
             **AXIS,
             "title": {"text": y_title},
-            "tickformat": ".0%" if percent else "",
+            "tickformat": ".1~%" if percent else "",
             "rangemode": "tozero",
         },
         "uirevision": "keep",
@@ -680,10 +688,13 @@ def LeverControls(levers: solara.Reactive[Levers], applied: Levers, on_policy: A
         on_value=setter("zone_sharing"),
     )  # fmt: skip
     caption("zone_sharing")
-    solara.SliderValue(
-        "Population (citizens)", value=current.citizens, values=list(POPULATION_CHOICES),
-        on_value=setter("citizens"),
-    )  # fmt: skip
+    set_citizens = setter("citizens")
+    solara.Select(
+        "Population (citizens)",
+        values=[f"{count:,}" for count in POPULATION_CHOICES],
+        value=f"{current.citizens:,}",
+        on_value=lambda text: set_citizens(int(text.replace(",", ""))),
+    )
     solara.InputInt("Seed", value=current.seed, on_value=setter("seed"), continuous_update=False)
     pending = (current.citizens, current.seed) != (applied.citizens, applied.seed)
     caption("rebuild")

@@ -1,0 +1,413 @@
+"""The classroom app: levers -> scenario, the live simulation, and the page in a real browser.
+
+The browser tests start `creditsim app` on a free 127.0.0.1 port and drive Debian's
+/usr/bin/chromium with Playwright (never a downloaded browser).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import make_scenario
+
+from sim import assets
+from sim.app import (
+    BUILT_IN,
+    Classroom,
+    apply_levers,
+    default_scenario_name,
+    figures,
+    levers_of,
+    load_named,
+    scenario_files,
+)
+from sim.errors import ScenarioError
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "images" / "app.png"
+SERVER_START_SECONDS = 120
+
+
+# ---------------------------------------------------------------- levers (no browser)
+
+
+def test_levers_as_written_leave_the_policy_unchanged(small_scenario):
+    own = levers_of(small_scenario)
+    applied = apply_levers(small_scenario, own)
+    for part in ("schemes", "cities", "rewards", "zones", "behaviours", "sanctions"):
+        assert getattr(applied, part) == getattr(small_scenario, part), part
+
+
+def test_each_lever_reaches_every_city_scheme_and_reward(small_scenario):
+    own = levers_of(small_scenario)
+    changed = replace(
+        own,
+        detection=2.0,
+        blacklist_months=own.blacklist_months + 5,
+        permanent=not own.permanent,
+        reward=3.0,
+        published=not own.published,
+        zone_sharing=not own.zone_sharing,
+    )
+    applied = apply_levers(small_scenario, changed)
+    for name, city in applied.cities.items():
+        assert city.enforcement == pytest.approx(small_scenario.cities[name].enforcement * 2)
+    for scheme in applied.schemes.values():
+        assert scheme.blacklist_duration_months == own.blacklist_months + 5
+        assert scheme.blacklist_permanent is (not own.permanent)
+        assert scheme.published is (not own.published)
+    for name, reward in applied.rewards.items():
+        expected = small_scenario.rewards[name].value_income_share * 3
+        assert reward.value_income_share == pytest.approx(expected)
+    assert bool(applied.zones) is (not own.zone_sharing)
+
+
+def test_zone_sharing_without_a_zone_joins_all_cities():
+    scenario = make_scenario(zones={})
+    applied = apply_levers(scenario, replace(levers_of(scenario), zone_sharing=True))
+    (zone,) = applied.zones.values()
+    assert sorted(zone.members) == sorted(scenario.cities)
+
+
+def test_detection_stays_within_the_schema_bound():
+    scenario = make_scenario(cities__north__enforcement=6.0)
+    applied = apply_levers(scenario, replace(levers_of(scenario), detection=3.0))
+    assert applied.cities["north"].enforcement == 10.0
+
+
+def test_population_lever_keeps_the_real_population_represented(small_scenario):
+    people = small_scenario.population.citizens * small_scenario.population.people_per_agent
+    applied = apply_levers(small_scenario, replace(levers_of(small_scenario), citizens=5_000))
+    assert applied.population.citizens == 5_000
+    assert applied.population.citizens * applied.population.people_per_agent == pytest.approx(
+        people
+    )
+
+
+def test_every_bundled_scenario_opens_in_the_app():
+    names = [*scenario_files(), BUILT_IN]
+    assert default_scenario_name() in names
+    for name in names:
+        base = load_named(name)
+        levers = levers_of(base)
+        assert levers.citizens <= 10_000
+        apply_levers(base, levers)
+
+
+def test_unknown_scenario_is_a_user_error():
+    with pytest.raises(ScenarioError, match="no such scenario"):
+        load_named("no-such-town")
+
+
+# ---------------------------------------------------------------- the live simulation
+
+
+def test_policy_change_mid_run_is_applied_and_marked(small_scenario):
+    levers = replace(levers_of(small_scenario), citizens=1_000)
+    classroom = Classroom(small_scenario, levers)
+    for _ in range(3):
+        classroom.step()
+    assert not classroom.model.rules.permanent[:-1].any()
+    classroom.change_policy(replace(levers, permanent=True, detection=2.0))
+    assert classroom.model.rules.permanent[:-1].all()
+    classroom.step()
+    snapshot = classroom.snapshot()
+    assert snapshot.month == 4
+    ((month, text),) = snapshot.marks
+    assert month == 3 and "permanent" in text and "detection x2" in text
+    compliance = figures(snapshot)["compliance"]
+    assert len(compliance["data"][0]["x"]) == 4
+    assert len(compliance["layout"]["shapes"]) == 1
+
+
+def test_changes_within_a_month_make_one_mark(small_scenario):
+    levers = replace(levers_of(small_scenario), citizens=1_000)
+    classroom = Classroom(small_scenario, levers)
+    classroom.step()
+    for detection in (1.25, 1.5, 1.75):
+        classroom.change_policy(replace(levers, detection=detection))
+    assert classroom.snapshot().marks == ((1, "detection x1.75"),)
+    classroom.change_policy(levers)
+    assert classroom.snapshot().marks == ()
+
+
+def test_reset_rebuilds_with_new_population_and_clears_marks(small_scenario):
+    levers = replace(levers_of(small_scenario), citizens=1_000)
+    classroom = Classroom(small_scenario, levers)
+    classroom.step()
+    classroom.change_policy(replace(levers, reward=2.0))
+    classroom.reset(small_scenario, replace(levers, citizens=2_000))
+    snapshot = classroom.snapshot()
+    assert (snapshot.month, snapshot.citizens, snapshot.marks) == (0, 2_000, ())
+    assert len(snapshot.sample_states) == 200
+
+
+def test_run_stops_at_the_scenario_length(small_scenario):
+    classroom = Classroom(small_scenario, replace(levers_of(small_scenario), citizens=1_000))
+    for _ in range(small_scenario.simulation.steps + 3):
+        classroom.step()
+    assert classroom.finished
+    assert classroom.model.steps == small_scenario.simulation.steps
+
+
+def test_figures_are_plain_json_with_one_point_per_month(small_scenario):
+    classroom = Classroom(small_scenario, replace(levers_of(small_scenario), citizens=1_000))
+    for _ in range(5):
+        classroom.step()
+    charts = figures(classroom.snapshot())
+    assert set(charts) == {"compliance", "exclusion", "causes", "income", "population"}
+    for name in ("compliance", "exclusion", "causes"):
+        for trace in charts[name]["data"]:
+            assert trace["x"] == [1, 2, 3, 4, 5]
+    population = charts["population"]["data"]
+    assert sum(len(trace["x"]) for trace in population) == 200
+    json.loads(json.dumps(charts, allow_nan=False))
+
+
+# ---------------------------------------------------------------- assets
+
+
+def test_npm_tarball_unpacks_into_the_cache_layout(tmp_path):
+    source = tmp_path / "package"
+    (source / "dist").mkdir(parents=True)
+    (source / "dist" / "main.js").write_text("// js")
+    tarball = tmp_path / "pkg.tgz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        archive.add(source, arcname="package")
+    cache = tmp_path / "cache"
+    target = cache / "@scope" / "pkg@1.0.0"
+    target.parent.mkdir(parents=True)
+    assets._unpack(tarball, target)
+    assert (target / "dist" / "main.js").read_text() == "// js"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["pkg@1.0.0"]
+
+
+def test_an_empty_cache_misses_every_package(tmp_path):
+    assert assets.missing_packages(tmp_path) == list(assets.asset_packages())
+    assert not assets.ready(tmp_path)
+
+
+# ---------------------------------------------------------------- the page in a browser
+
+browser = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """Start `creditsim app` on a free port; yield its URL and its log file."""
+    if not assets.ready():
+        pytest.fail("Solara's assets are not provisioned: run `python -m sim.assets` first")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    command = [sys.executable, "-m", "sim.cli", "app", "--port", str(port)]
+    with log.open("w") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"app server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        with pytest.raises(ConnectionRefusedError):  # loopback only, not every interface
+            socket.create_connection(("127.0.0.2", port), timeout=5).close()
+        yield url, log
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture
+def page(app_url):
+    """A fresh Chromium page on the app, recording failed requests and console errors."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = app_url
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport={"width": 1440, "height": 1700})
+        tab = context.new_page()
+        tab.on(
+            "console",
+            lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
+        )
+        tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        tab.on(
+            "requestfailed",
+            lambda request: problems.append(f"failed: {request.url} {request.failure}"),
+        )
+        tab.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and problems.append(f"HTTP {response.status}: {response.url}")
+            ),
+        )
+        tab.goto(url)
+        tab.get_by_text("Month 0 of").wait_for(timeout=90_000)
+        yield tab, problems
+        tab.wait_for_timeout(500)
+        context.close()
+        chromium.close()
+
+
+CHART_POINTS = """() => Array.from(document.querySelectorAll('.creditsim-chart')).map(
+    chart => (chart.data || []).map(trace => (trace.x || []).length))"""
+COMPLIANCE_MARKS = """() => {
+    const chart = document.querySelector('.chart-compliance .creditsim-chart');
+    return ((chart.layout || {}).shapes || []).length;
+}"""
+STEP_LATENCY = """async () => {
+    const label = document.querySelector('.month-label');
+    const before = label.textContent;
+    const button = Array.from(document.querySelectorAll('button'))
+        .find(b => b.textContent.trim() === 'Step');
+    const started = performance.now();
+    const changed = new Promise(resolve => {
+        const observer = new MutationObserver(() => {
+            if (label.textContent !== before) { observer.disconnect(); resolve(); }
+        });
+        observer.observe(label, {childList: true, subtree: true, characterData: true});
+    });
+    button.click();
+    await changed;
+    return (performance.now() - started) / 1000;
+}"""
+
+
+def _step_to(page, month: int) -> None:
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text(f"Month {month} of").wait_for(timeout=30_000)
+
+
+def _wait_for_month(page, month: int) -> None:
+    page.wait_for_function(
+        "() => parseInt(document.querySelector('.month-label').textContent.split(' ')[1])"
+        f" >= {month}",
+        timeout=90_000,
+    )
+
+
+def _chart_points(page, expected_first: int) -> list[list[int]]:
+    page.wait_for_function(
+        f"() => ({CHART_POINTS})()[0] && ({CHART_POINTS})()[0][0] === {expected_first}",
+        timeout=30_000,
+    )
+    return page.evaluate(CHART_POINTS)
+
+
+def _choose_population(page, text: str) -> None:
+    page.get_by_label("Population (citizens)").click(force=True)
+    page.get_by_role("option", name=text, exact=True).click()
+
+
+def _slider(page, label: str):
+    return page.get_by_role("slider", name=label)
+
+
+@browser
+@pytest.mark.browser
+def test_page_steps_changes_policy_resets_and_plays(page, app_url):
+    _, log = app_url
+    page, problems = page
+    assert _chart_points(page, 0)[0] == [0, 0]
+
+    for month in (1, 2, 3):
+        _step_to(page, month)
+    after_steps = _chart_points(page, 3)
+    assert after_steps[:3] == [[3, 3], [3, 3], [3, 3]]
+    assert sum(after_steps[4]) == 200  # the sampled citizens
+
+    detection = _slider(page, "Detection (x enforcement)")
+    before = detection.get_attribute("aria-valuenow")
+    detection.focus()
+    for _ in range(4):
+        detection.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('[aria-label=\"Detection (x enforcement)\"]')"
+        f".getAttribute('aria-valuenow') !== '{before}'"
+    )
+    _step_to(page, 4)
+    _chart_points(page, 4)
+    page.wait_for_function(f"() => ({COMPLIANCE_MARKS})() === 1", timeout=30_000)
+
+    _choose_population(page, "1,000")
+    page.get_by_text("Press Reset to build the new town.").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("Month 0 of").wait_for(timeout=30_000)
+    page.get_by_text("1,000 citizens").wait_for(timeout=30_000)
+    assert _chart_points(page, 0)[:3] == [[0, 0], [0, 0], [0, 0]]
+    assert page.evaluate(f"({COMPLIANCE_MARKS})()") == 0
+
+    page.get_by_role("button", name="Play", exact=True).click()
+    _wait_for_month(page, 24)
+    page.get_by_label("Permanent listing").click(force=True)  # while playing
+    page.wait_for_function(f"() => ({COMPLIANCE_MARKS})() === 1", timeout=30_000)
+    _wait_for_month(page, 36)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
+    month = int(page.locator(".month-label").text_content().split()[1])
+    assert 36 <= month < 60
+    assert _chart_points(page, month)[0] == [month, month]
+
+    bottom = page.locator(".chart-population").bounding_box()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    height = bottom["y"] + bottom["height"] + 12
+    page.screenshot(path=str(SCREENSHOT), clip={"x": 0, "y": 0, "width": 1440, "height": height})
+
+    assert problems == []
+    server_log = log.read_text()
+    assert "Could not load URL" not in server_log
+    assert "Traceback" not in server_log
+
+
+@browser
+@pytest.mark.browser
+def test_a_100k_citizen_step_updates_the_page_within_a_second(page):
+    page, problems = page
+    _choose_population(page, "100,000")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("100,000 citizens").wait_for(timeout=60_000)
+    latencies = [page.evaluate(STEP_LATENCY) for _ in range(5)]
+    print(f"\npage update after a 100,000-citizen step (s): {[round(x, 3) for x in latencies]}")
+    assert statistics.median(latencies) < 1.0
+    assert problems == []
