@@ -2,11 +2,12 @@
 
 Each citizen is a `mesa.Agent` with its own attributes and a `step()` that does for it what
 the array stages do for everyone, in the same order: decide (sim/behave.py), detect
-(sim/detect.py), score (sim/score.py: recovery, then points), list (sim/listing.py: expiry,
-then new listings). The model steps them with `agents.shuffle_do("step")` and a DataCollector
-records the violation and blacklist shares. Every parameter is read from the same Scenario,
-which must be restricted to the core rule (`CoreRule.from_scenario` says what that means), so
-the two implementations run one rule and differ only in how it is executed.
+(sim/detect.py), score (sim/score.py: recovery or decay toward base, then points), list
+(sim/listing.py: expiry, then new listings). The model steps them with
+`agents.shuffle_do("step")` and a DataCollector records the violation and blacklist shares.
+Every parameter is read from the same Scenario, which must be restricted to the core rule
+(`CoreRule.from_scenario` says what that means), so the two implementations run one rule and
+differ only in how it is executed.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class CoreRule:
     min_score: float
     max_score: float
     recovery_points: float  # per month below base
+    decay_points: float  # per month above base
     blacklist_threshold: float
     duration_months: int
     permanent: bool
@@ -102,7 +104,10 @@ class CoreRule:
             for s in scheme.sanctions
             if scenario.sanctions[s].applies_to == "citizen"
         ) + (decision.shame_income_share if scheme.published else 0.0)
-        months = math.inf if scheme.blacklist_permanent else scheme.blacklist_duration_months
+        duration = scheme.blacklist_duration_by_behaviour.get(
+            name, scheme.blacklist_duration_months
+        )
+        months = math.inf if scheme.blacklist_permanent else duration
         detection = min(max(city.enforcement * behaviour.detectability, 0.0), 1.0)
         serious = name in scheme.blacklist_behaviours
         return cls(
@@ -120,8 +125,9 @@ class CoreRule:
             min_score=scheme.min_score,
             max_score=scheme.max_score,
             recovery_points=scheme.monthly_recovery_points,
+            decay_points=scheme.monthly_decay_points,
             blacklist_threshold=scheme.blacklist_threshold,
-            duration_months=scheme.blacklist_duration_months,
+            duration_months=duration,
             permanent=scheme.blacklist_permanent,
             listing_cost=float(annuity_months(months, decision.monthly_discount_rate)) * burden,
             logit_noise=decision.logit_noise,
@@ -202,6 +208,8 @@ class CoreRuleCitizen(mesa.Agent):
                 self.fines_yuan += rule.fine_yuan
         if self.score < rule.base_score:
             self.score = min(self.score + rule.recovery_points, rule.base_score)
+        elif self.score > rule.base_score:
+            self.score = max(self.score - rule.decay_points, rule.base_score)
         if recorded:
             self.score = min(max(self.score + rule.points, rule.min_score), rule.max_score)
         if self.blacklisted and not rule.permanent:
