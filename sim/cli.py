@@ -245,7 +245,7 @@ def sensitivity(
 @app.command("app")
 def serve_app(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8765,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
 ) -> None:
     """Serve the classroom app: open http://HOST:PORT in a browser; Ctrl-C stops it."""
     import os
