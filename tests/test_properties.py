@@ -14,9 +14,12 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sim.errors import ScenarioError
+from sim.learn import learn
 from sim.listing import expire, list_new
 from sim.model import CreditModel
+from sim.network import small_world
 from sim.population import Population
+from sim.sampling import bernoulli_indices
 from sim.sanction import sanction_and_reward
 from sim.scenario import (
     Behaviour,
@@ -32,6 +35,7 @@ from sim.scenario import (
     scenario_from_data,
 )
 from sim.scenario import Population as PopulationConfig
+from sim.score import recover
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LOAN = 0
@@ -320,3 +324,81 @@ def test_any_unknown_key_is_an_error_naming_its_path(key: str, typo: str) -> Non
     with pytest.raises(ScenarioError, match="unknown key") as caught:
         scenario_from_data(data, "random.toml")
     assert f"{key}.{typo} = 1" in str(caught.value)
+
+
+# --- stage-level rules on hand-made arrays ----------------------------------------------------
+
+
+@SETTINGS
+@given(
+    scores=st.lists(st.floats(-2000, 3000), min_size=10, max_size=10),
+    recovery=st.floats(0, 500),
+)
+def test_recovery_moves_toward_base_and_never_past_it(scores: list[float], recovery: float) -> None:
+    model = CreditModel(make_scenario(schemes__strict__monthly_recovery_points=recovery), seed=0)
+    citizens, rules = model.citizens, model.rules
+    citizens.city[:10] = 0
+    before = np.array(scores)
+    citizens.score[:10] = before
+    recover(citizens, rules)
+    after = citizens.score[:10]
+    base = rules.base_score[0]
+    assert (after >= before).all()
+    assert np.allclose(after[before >= base], before[before >= base])
+    below = before < base
+    assert np.allclose(after[below], np.minimum(before[below] + recovery, base))
+
+
+@SETTINGS
+@given(
+    rate_own=st.floats(0, 1),
+    rate_social=st.floats(0, 1),
+    start=st.floats(0, 1),
+    detected=st.lists(st.booleans(), min_size=1, max_size=30),
+)
+def test_beliefs_stay_probabilities(
+    rate_own: float, rate_social: float, start: float, detected: list[bool]
+) -> None:
+    model = CreditModel(
+        make_scenario(
+            decision__learning_rate_own=rate_own,
+            decision__learning_rate_social=rate_social,
+            population__citizens=50,
+        ),
+        seed=0,
+    )
+    beliefs = model.citizens.perceived_detection
+    beliefs[:] = np.float32(start)
+    for outcome in detected:
+        acts = acts_of(list(range(10)), [1] * 10, [1] * 10, detected=outcome)
+        learn(model.rng, model.citizens, acts, model.config)
+    assert ((beliefs >= 0) & (beliefs <= 1)).all()
+    if rate_own == 1.0:
+        assert (beliefs[:10, 1] == float(detected[-1])).all()
+
+
+@SETTINGS
+@given(n=st.integers(0, 5000), rate=st.floats(0, 1), seed=st.integers(0, 2**32))
+def test_bernoulli_indices_are_sorted_unique_and_in_range(n: int, rate: float, seed: int) -> None:
+    chosen = bernoulli_indices(np.random.default_rng(seed), n, rate)
+    assert chosen.dtype.kind == "i"
+    assert np.all(np.diff(chosen) > 0)
+    assert chosen.size <= n
+    assert chosen.size == 0 or (chosen[0] >= 0 and chosen[-1] < n)
+
+
+@SETTINGS
+@given(
+    n=st.integers(2, 400),
+    degree=st.integers(0, 20),
+    rewiring=st.floats(0, 1),
+    seed=st.integers(0, 2**32),
+)
+def test_small_world_is_always_a_simple_undirected_graph(
+    n: int, degree: int, rewiring: float, seed: int
+) -> None:
+    adjacency = small_world(np.random.default_rng(seed), n, degree, rewiring)
+    assert (adjacency != adjacency.T).nnz == 0
+    assert adjacency.diagonal().sum() == 0
+    assert adjacency.nnz == 0 or set(np.unique(adjacency.data)) == {1.0}
+    assert adjacency.nnz / n <= max(degree, 2)

@@ -616,6 +616,12 @@ def test_thin_keeps_each_index_with_its_probability() -> None:
     assert thin(rng, NONE, np.zeros(0)).size == 0
 
 
+def test_bernoulli_indices_with_a_vanishing_rate_end() -> None:
+    rng = np.random.default_rng(0)
+    for rate in (1e-300, 1e-19, 5e-324):
+        assert bernoulli_indices(rng, 1_000_000, rate).size == 0
+
+
 # --- network ---------------------------------------------------------------------------------
 
 
