@@ -24,7 +24,8 @@ def bernoulli_indices(rng: np.random.Generator, n: int, rate: float) -> np.ndarr
     expected = n * rate
     while True:
         size = int(expected + 5.0 * np.sqrt(expected) + 16)
-        steps = rng.geometric(rate, size=size)
+        # Capped at n + 1 (past the end anyway) so tiny rates cannot overflow the cumsum.
+        steps = np.minimum(rng.geometric(rate, size=size), n + 1)
         positions = position + np.cumsum(steps)
         if positions[-1] >= n:
             chunks.append(positions[positions < n])
