@@ -678,14 +678,20 @@ def sweep_response(
             col=col,
         )
         unit = label(outcome, percent).split(", ")[-1] if ", " in label(outcome, percent) else ""
+        y_title = "Mean of runs" if grouped else "Value in the run"
         figure.update_yaxes(
-            title_text=f"Mean of runs ({unit})" if unit else "Mean of runs",
+            title_text=f"{y_title} ({unit})" if unit else y_title,
             tickformat=y_format,
             row=row,
             col=col,
         )
     title = f"Response to {label(factor, percent).split(',')[0].lower()}"
-    title += " (mean of runs at each value, band: 95% confidence interval)"
+    sampled = finished(summary)[factor].nunique() > MAX_LEVELS
+    title += (
+        " (each point: one run)"
+        if sampled
+        else " (mean of runs at each value, band: 95% confidence interval)"
+    )
     return _style(figure, title, height=330 * rows + 150)
 
 
@@ -945,18 +951,24 @@ def comparison_forest(
 
 
 def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -> go.Figure:
-    """Sobol indices of each outcome to each factor: first order and total, with 95% CIs."""
+    """Sobol indices of each outcome to each factor: first order and total, with 95% CIs.
+
+    One panel per outcome, factors down the side; estimates can stray below 0 or above 1 by
+    sampling error, which the intervals show.
+    """
     outcomes = list(dict.fromkeys(sensitivity["outcome"]))
-    cols = min(len(outcomes), 2)
-    rows = -(-len(outcomes) // cols)
+    factor_count = sensitivity.groupby("outcome").size().max()
+    rows = len(outcomes)
+    panel_px, gap_px, margins_px = max(160, 50 * factor_count), 90, 190
+    height = rows * panel_px + (rows - 1) * gap_px + margins_px
     figure = make_subplots(
         rows=rows,
-        cols=cols,
-        subplot_titles=[label(o, percent) for o in outcomes],
-        vertical_spacing=0.2,
+        cols=1,
+        subplot_titles=[f"Variance of {label(o).split(',')[0].lower()}" for o in outcomes],
+        vertical_spacing=gap_px / (height - margins_px) if rows > 1 else 0.0,
     )
     for index, outcome in enumerate(outcomes):
-        row, col = index // cols + 1, index % cols + 1
+        row = index + 1
         part = sensitivity[sensitivity["outcome"] == outcome]
         factors = [label(f, percent).split(",")[0] for f in part["factor"]]
         for kind, name, colour in (
@@ -965,13 +977,14 @@ def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -
         ):
             figure.add_trace(
                 go.Bar(
-                    x=factors,
-                    y=part[kind],
+                    x=part[kind],
+                    y=factors,
+                    orientation="h",
                     name=name,
                     legendgroup=kind,
                     showlegend=index == 0,
                     marker_color=colour,
-                    error_y=dict(
+                    error_x=dict(
                         type="data",
                         symmetric=False,
                         array=part[f"{kind}_ci_high"] - part[kind],
@@ -983,15 +996,15 @@ def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -
                     ),
                     hovertemplate=(
                         f"<b>%{{customdata[2]}}</b><br>{name} index of {label(outcome, percent)}: "
-                        "%{y:.3f}<br>95% CI %{customdata[0]:.3f} to %{customdata[1]:.3f}"
+                        "%{x:.3f}<br>95% CI %{customdata[0]:.3f} to %{customdata[1]:.3f}"
                         "<extra></extra>"
                     ),
                     meta={"panel": outcome, "series": kind, "role": "index"},
                 ),
                 row=row,
-                col=col,
+                col=1,
             )
-        figure.update_yaxes(title_text="Sobol index (share of variance)", row=row, col=col)
-        figure.update_xaxes(title_text="Factor", row=row, col=col)
+        figure.update_xaxes(title_text="Sobol index (share of variance)", row=row, col=1)
+        figure.update_yaxes(title_text="Factor", autorange="reversed", row=row, col=1)
     title = "Sensitivity: share of each outcome's variance due to each factor (Sobol indices)"
-    return _style(figure, title, height=420 * rows + 120).update_layout(barmode="group")
+    return _style(figure, title, height=height).update_layout(barmode="group")

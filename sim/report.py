@@ -302,7 +302,10 @@ def experiment_summary(
             )
             where = means.idxmax() if more_is_better is not False else means.idxmin()
             where = where if isinstance(where, tuple) else (where,)
-            at = ", ".join(f"{_plain(f)} = {v}" for f, v in zip(factors, where, strict=True))
+            at = ", ".join(
+                f"{_plain(f)} = {charts.formatted(v, f, percent)}"
+                for f, v in zip(factors, where, strict=True)
+            )
             best = "highest" if more_is_better is not False else "lowest"
             sentences.append(
                 f"{charts.label(outcome).split(',')[0]} ranged from "
@@ -405,7 +408,7 @@ def experiment_report(experiment_dir: Path) -> Report:
             Chart("comparison", charts.comparison_forest(comparison, designs, percent))
         )
     varied = [f for f in factors if ok[f].nunique() > 1]
-    if varied and outcomes and sensitivity is None and len(designs) <= 1:
+    if varied and outcomes and len(designs) <= 1:
         for factor in varied:
             stem = factor.removeprefix(charts.FACTOR_PREFIX).replace(".", "_")
             report.charts.append(

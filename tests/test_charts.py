@@ -248,16 +248,13 @@ def test_sensitivity_bars_are_the_indices_with_their_intervals():
     bars = {t.meta["series"]: t for t in traces(figure, "index")}
     for kind, colour in (("first_order", charts.FIRST_ORDER), ("total", charts.TOTAL_EFFECT)):
         trace = bars[kind]
-        assert trace.marker.color == colour
-        np.testing.assert_allclose(trace.y, table[kind])
-        np.testing.assert_allclose(
-            np.asarray(trace.y) + trace.error_y.array, table[f"{kind}_ci_high"]
-        )
-        np.testing.assert_allclose(
-            np.asarray(trace.y) - trace.error_y.arrayminus, table[f"{kind}_ci_low"]
-        )
+        assert trace.marker.color == colour and trace.orientation == "h"
+        values = np.asarray(trace.x)
+        np.testing.assert_allclose(values, table[kind])
+        np.testing.assert_allclose(values + trace.error_x.array, table[f"{kind}_ci_high"])
+        np.testing.assert_allclose(values - trace.error_x.arrayminus, table[f"{kind}_ci_low"])
     # Ishigami's x2 has the largest first-order index, x3 none of its own (known answer).
-    first = bars["first_order"].y
+    first = bars["first_order"].x
     assert np.argmax(first) == 1 and first[2] < 0.1
 
 
