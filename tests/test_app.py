@@ -411,3 +411,23 @@ def test_a_100k_citizen_step_updates_the_page_within_a_second(page):
     print(f"\npage update after a 100,000-citizen step (s): {[round(x, 3) for x in latencies]}")
     assert statistics.median(latencies) < 1.0
     assert problems == []
+
+
+@browser
+@pytest.mark.browser
+def test_picking_a_scenario_starts_it_with_its_own_cities(page):
+    page, problems = page
+    _step_to(page, 1)
+    name = next(n for n in scenario_files() if n != default_scenario_name())
+    cities = sorted(load_named(name).cities)
+    page.get_by_label("Scenario", exact=True).click(force=True)
+    page.get_by_role("option", name=name, exact=True).click()
+    page.get_by_text("Month 0 of").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "names => names.every(name => Array.from(document.querySelectorAll('.city-panel'))"
+        ".some(card => card.innerText.startsWith(name)))",
+        arg=cities,
+        timeout=30_000,
+    )
+    assert page.locator(".city-panel").count() == len(cities)
+    assert problems == []
