@@ -124,6 +124,24 @@ ResumeOption = Annotated[
 ]
 ResultsOption = Annotated[Path, typer.Option("--out", help="Results go to OUT/<experiment name>/.")]
 ProgressOption = Annotated[bool, typer.Option(help="Show a progress bar.")]
+ReportOption = Annotated[
+    bool,
+    typer.Option("--report/--no-report", help="Write report.html (charts) beside the results."),
+]
+
+
+def _write_report(results_dir: Path) -> None:
+    """Write the charts of a results directory; say where on stderr."""
+    from sim.report import write_report
+
+    try:
+        typer.echo(f"report: {write_report(results_dir).html}", err=True)
+    except Exception as problem:  # the results are safe on disk; only the charts are missing
+        typer.echo(
+            f"warning: report not written ({type(problem).__name__}: {problem}); "
+            f"retry with `creditsim report {results_dir}`",
+            err=True,
+        )
 
 
 def _run_experiment(
@@ -158,10 +176,13 @@ def sweep(
     resume: ResumeOption = True,
     out: ResultsOption = Path("results"),
     progress: ProgressOption = True,
+    make_report: ReportOption = True,
 ) -> None:
     """Run every design point and replication; print the summary.parquet path last."""
     with user_errors():
         _, report = _run_experiment(experiment_path, workers, scheduler, resume, out, progress)
+        if make_report:
+            _write_report(report.results_dir)
     typer.echo(str(report.results_dir / "summary.parquet"))
     if report.failed:
         raise typer.Exit(1)
@@ -175,6 +196,7 @@ def compare(
     resume: ResumeOption = True,
     out: ResultsOption = Path("results"),
     progress: ProgressOption = True,
+    make_report: ReportOption = True,
 ) -> None:
     """Run the designs with common random numbers; print paired differences with 95% CIs."""
     from sim.compare import compare_designs, format_table
@@ -195,6 +217,8 @@ def compare(
         )
         path = report.results_dir / "comparison.parquet"
         comparison.to_parquet(path, index=False)
+        if make_report:
+            _write_report(report.results_dir)
     better = {name: outcome.more_is_better for name, outcome in outcomes.items()}
     typer.echo(format_table(comparison, better))
     typer.echo(str(path))
@@ -208,6 +232,7 @@ def sensitivity(
     resume: ResumeOption = True,
     out: ResultsOption = Path("results"),
     progress: ProgressOption = True,
+    make_report: ReportOption = True,
 ) -> None:
     """Run a Saltelli design; print Sobol first-order and total indices with 95% CIs."""
     from sim.seeding import make_generator
@@ -238,6 +263,8 @@ def sensitivity(
         )
         path = report.results_dir / "sensitivity.parquet"
         table.to_parquet(path, index=False)
+        if make_report:
+            _write_report(report.results_dir)
     typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     typer.echo(str(path))
 

@@ -263,6 +263,8 @@ def experiment_summary(
     factors = charts.factor_columns(summary)
     sentence = f"Experiment {name}: {len(summary)} runs, {len(ok)} finished"
     sentence += f", {failed} failed (see the error column of summary.parquet)" if failed else ""
+    if ok.empty:
+        return [sentence + "; with no finished run there is nothing to chart."]
     if designs:
         replicates = ok.groupby("design").size()
         low, high = replicates.min(), replicates.max()
@@ -375,6 +377,8 @@ def experiment_report(experiment_dir: Path) -> Report:
         summary=experiment_summary(summary, comparison, sensitivity, definitions, percent),
     )
 
+    if ok.empty:
+        return report
     run_dirs = [experiment_dir / run for run in ok["run_id"]]
     present = [d.is_dir() for d in run_dirs]
     if any(present):

@@ -203,3 +203,70 @@ def test_without_a_browser_the_html_is_written_and_the_message_says_how(
     assert written.images == []
     assert "apt-get install chromium" in written.message
     assert not (copy / "charts").exists()
+
+
+COMPARE_EXPERIMENT = """
+[experiment]
+name = "durations"
+scenario = "tiny.toml"
+replications = 2
+seed = 5
+
+[designs.short]
+"schemes.strict.blacklist_duration_months" = 3
+[designs.long]
+"schemes.strict.blacklist_duration_months" = 36
+
+[compare]
+baseline = "short"
+
+[outcomes.compliance]
+metric = "compliance_rate__north"
+statistic = "mean"
+window = [-6, -1]
+more_is_better = true
+
+[outcomes.blacklisted]
+metric = "blacklisted_share"
+more_is_better = false
+"""
+
+
+def test_compare_writes_its_report_unless_told_not_to(tmp_path: Path):
+    from conftest import write_scenario
+
+    write_scenario(tmp_path / "tiny.toml")
+    experiment = tmp_path / "durations.toml"
+    experiment.write_text(COMPARE_EXPERIMENT)
+    command = ["compare", str(experiment), "--workers", "1", "--no-progress", "--out"]
+    result = runner.invoke(app, [*command, str(tmp_path / "quiet"), "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "quiet" / "durations" / "report.html").exists()
+    result = runner.invoke(app, [*command, str(tmp_path / "results")])
+    assert result.exit_code == 0, result.output
+    results = tmp_path / "results" / "durations"
+    assert (results / "report.html").is_file()
+    report = build_report(results)
+    assert [c.name for c in report.charts][-2:] == ["tradeoff", "comparison"]
+    # outcomes of shares (known from experiment.json) are drawn and told in per cent
+    tradeoff = report.charts[-2].figure
+    assert tradeoff.layout.yaxis.tickformat == tradeoff.layout.xaxis.tickformat == ".1~%"
+    comparison = pd.read_parquet(results / "comparison.parquet").set_index("outcome")
+    difference = comparison.loc["compliance", "mean_difference"] * 100
+    assert f"long against short: compliance {difference:+.2f} percentage points" in " ".join(
+        report.summary
+    )
+
+
+def test_an_experiment_with_no_finished_run_gets_a_summary_and_no_charts(
+    experiment_dir: Path, tmp_path: Path
+):
+    summary = pd.read_parquet(experiment_dir / "summary.parquet")
+    summary["status"] = "failed"
+    summary[[c for c in summary if c.startswith("outcome.")]] = float("nan")
+    summary.to_parquet(tmp_path / "summary.parquet")
+    written = write_report(tmp_path)
+    report = build_report(tmp_path)
+    assert report.charts == []
+    assert "0 finished, 6 failed" in report.summary[0]
+    assert "Summary" in written.html.read_text()
