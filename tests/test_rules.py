@@ -135,3 +135,11 @@ def test_durations_by_behaviour_override_the_scheme_duration() -> None:
     traffic = rules.behaviour_names.index("traffic_violation")
     assert rules.duration_months[0, traffic] == 2
     assert rules.duration_months[0, rules.behaviour_names.index("loan_default")] == 6
+
+
+@pytest.mark.parametrize("rate", [1e-17, 1e-12, 1e-6])
+def test_annuity_months_with_a_vanishing_discount_rate_counts_the_months(rate: float) -> None:
+    assert annuity_months(24, rate) == pytest.approx(24.0, rel=1e-4)
+    assert annuity_months(np.inf, rate) == pytest.approx((1 + rate) / rate)
+    rules = compile_rules(make_scenario(decision__monthly_discount_rate=rate))
+    assert rules.listing_value[0] == pytest.approx(6.0, rel=1e-4)
