@@ -111,7 +111,7 @@ def render(report: dict[str, Any]) -> str:
         parts += [
             f"| {row['function']} | {row['calls']} | {row['seconds']:.2f} | "
             f"{100 * row['share']:.1f}% |"
-            for row in report[part]
+            for row in report.get(part, [])
             if row["seconds"] >= 0.005
         ]
     return "\n".join(parts)

@@ -47,6 +47,7 @@ class Plan:
     sweep_citizens: int | None
     sweep_steps: int | None
     sweep_workers: tuple[int, ...] = (1, 2)
+    repeat: bool = True  # time the core rule and the sweep twice, in mirrored order
     evaluate_targets: bool = True
     fresh_processes: bool = True
     scale_sizes: tuple[int, int] = field(default=(100_000, 1_000_000))
@@ -71,6 +72,7 @@ QUICK_PLAN = Plan(
     sweep_runs=4,
     sweep_citizens=500,
     sweep_steps=3,
+    repeat=False,
     evaluate_targets=False,
     fresh_processes=False,
     scale_sizes=(1_000, 2_000),
@@ -125,12 +127,24 @@ def measure_full_model(plan: Plan) -> list[dict[str, Any]]:
 
 
 def measure_core_rule(plan: Plan) -> list[dict[str, Any]]:
-    """Per-agent Mesa and the array model on the core rule, side by side at each size."""
+    """Per-agent Mesa and the array model on the core rule, side by side at each size.
+
+    With `plan.repeat`, each is timed twice in mirrored order (array, per-agent, per-agent,
+    array) and the faster run of each kept.
+    """
+    kinds = {
+        "array": (measure.vectorised_core_rule, lambda citizens: plan.core_steps),
+        "per_agent": (measure.per_agent_core_rule, plan.per_agent_steps.__getitem__),
+    }
+    order = ["array", "per_agent", "per_agent", "array"] if plan.repeat else list(kinds)
     rows = []
     for citizens in plan.core_sizes:
-        array = _measured(plan, measure.vectorised_core_rule, citizens, plan.core_steps)
-        per_agent = _measured(
-            plan, measure.per_agent_core_rule, citizens, plan.per_agent_steps[citizens]
+        runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+        for kind in order:
+            function, steps = kinds[kind]
+            runs[kind].append(_measured(plan, function, citizens, steps(citizens)))
+        array, per_agent = (
+            max(runs[kind], key=lambda run: run["agent_steps_per_second"]) for kind in kinds
         )
         rows.append(
             {
@@ -140,6 +154,9 @@ def measure_core_rule(plan: Plan) -> list[dict[str, Any]]:
                 "speedup": array["agent_steps_per_second"] / per_agent["agent_steps_per_second"],
                 "speedup_cpu": array["agent_steps_per_cpu_second"]
                 / per_agent["agent_steps_per_cpu_second"],
+                "all_agent_steps_per_second": {
+                    kind: [run["agent_steps_per_second"] for run in runs[kind]] for kind in kinds
+                },
             }
         )
         print(f"  core rule {citizens:>9,} citizens: x{rows[-1]['speedup']:.0f}", flush=True)
@@ -147,20 +164,26 @@ def measure_core_rule(plan: Plan) -> list[dict[str, Any]]:
 
 
 def measure_sweep(plan: Plan) -> dict[str, Any]:
-    """The same sweep on 1 and on 2 workers."""
-    timings = {}
-    for workers in plan.sweep_workers:
-        timings[workers] = measure.sweep(
-            workers, plan.sweep_runs, plan.sweep_citizens, plan.sweep_steps
-        )
-        print(f"  sweep on {workers} worker(s): {timings[workers]['seconds']:.1f} s", flush=True)
+    """The same sweep on 1 and on 2 workers; with `plan.repeat`, 1, 2, 2, 1 and the faster.
+
+    Timing each twice, in mirrored order, keeps a change in the machine's load from
+    favouring one worker count.
+    """
+    order = [*plan.sweep_workers, *reversed(plan.sweep_workers)]
+    timings: dict[int, list[dict[str, Any]]] = {workers: [] for workers in plan.sweep_workers}
+    for workers in order[: len(order) if plan.repeat else len(plan.sweep_workers)]:
+        timing = measure.sweep(workers, plan.sweep_runs, plan.sweep_citizens, plan.sweep_steps)
+        timings[workers].append(timing)
+        print(f"  sweep on {workers} worker(s): {timing['seconds']:.1f} s", flush=True)
+    best = {k: min(v, key=lambda timing: timing["seconds"]) for k, v in timings.items()}
     one, two = plan.sweep_workers[0], plan.sweep_workers[-1]
     return {
-        "runs": timings[one]["runs"],
-        "citizens": timings[one]["citizens"],
-        "steps": timings[one]["steps"],
-        "by_workers": {str(k): v for k, v in timings.items()},
-        "speedup": timings[one]["seconds"] / timings[two]["seconds"],
+        "runs": best[one]["runs"],
+        "citizens": best[one]["citizens"],
+        "steps": best[one]["steps"],
+        "by_workers": {str(k): v for k, v in best.items()},
+        "all_seconds": {str(k): [t["seconds"] for t in v] for k, v in timings.items()},
+        "speedup": best[one]["seconds"] / best[two]["seconds"],
     }
 
 
@@ -299,12 +322,12 @@ def render(report: dict[str, Any]) -> str:
             f"{growth['ratio_cpu']:.2f} (CPU)."
         )
     sweep = report["sweep"]
-    seconds = {k: v["seconds"] for k, v in sweep["by_workers"].items()}
+    seconds = {k: "/".join(f"{t:.1f}" for t in v) for k, v in sweep["all_seconds"].items()}
     parts.append(
         f"Sweep of {sweep['runs']} runs (experiments/benchmark.toml: {sweep['citizens']:,} "
         f"citizens, {sweep['steps']} steps, sim.sweep on a spawn process pool): "
-        + ", ".join(f"{k} worker(s) {v:.1f} s" for k, v in seconds.items())
-        + f"; speed-up {sweep['speedup']:.2f}."
+        + ", ".join(f"{k} worker(s) {v} s" for k, v in seconds.items())
+        + f"; speed-up {sweep['speedup']:.2f} (fastest of each)."
     )
     parts.append(
         f"Load average (1, 5, 15 min) at start {_load(env['load_average_start'])}, "
