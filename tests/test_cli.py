@@ -187,6 +187,7 @@ BAD_FILES = {
     "directory": (lambda t: t, ["is a directory"]),
     "encoding": (_utf16, ["cannot read file"]),
     "broken toml": (_broken_toml, ["not valid TOML", "line 2"]),
+    "unreadable": (lambda t: Path("/proc/self/mem"), ["cannot read file"]),
 }
 
 

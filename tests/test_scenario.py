@@ -242,6 +242,12 @@ def test_file_without_read_permission(scenario_file: Path) -> None:
         scenario_file.chmod(0o644)
 
 
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_file_the_system_refuses_to_read() -> None:
+    with pytest.raises(ScenarioError, match=r"/proc/self/mem: cannot read file \(.*error"):
+        load_scenario("/proc/self/mem")
+
+
 def test_broken_toml(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text('[population]\ncitizens = 1000\nname = "unterminated\n')
