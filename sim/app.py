@@ -250,15 +250,16 @@ class Classroom:
         """Whether every month of the scenario has been simulated."""
         return self.model.steps >= self.months
 
-    def step(self) -> None:
-        """Simulate one month (no-op once finished)."""
+    def step(self, model: CreditModel | None = None) -> bool:
+        """Simulate one month; False (and nothing done) once finished or if `model` was reset."""
         with self._lock:
-            if self.finished:
-                return
+            if self.finished or (model is not None and model is not self.model):
+                return False
             started = time.perf_counter()
             self.model.step()
             self.step_seconds = time.perf_counter() - started
             self.version += 1
+            return True
 
     def change_policy(self, levers: Levers) -> None:
         """Apply new policy levers to the running model, from the next month on.
@@ -723,12 +724,15 @@ def Page() -> None:
         version.value = classroom.version
 
     def play_loop() -> None:
-        while playing.value and not classroom.finished:
+        model = classroom.model  # a Reset or a new scenario ends the loop
+        while playing.value:
             started = time.perf_counter()
-            classroom.step()
+            if not classroom.step(model):
+                break
             refresh()
             time.sleep(max(SPEEDS[speed.value] - (time.perf_counter() - started), 0.0))
-        playing.value = False
+        if model is classroom.model:
+            playing.value = False
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 

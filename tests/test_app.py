@@ -163,6 +163,17 @@ def test_reset_rebuilds_with_new_population_and_clears_marks(small_scenario):
     assert len(snapshot.sample_states) == 200
 
 
+def test_a_step_meant_for_a_model_that_was_reset_does_nothing(small_scenario):
+    levers = replace(levers_of(small_scenario), citizens=1_000)
+    classroom = Classroom(small_scenario, levers)
+    before_reset = classroom.model
+    classroom.reset(small_scenario, levers)
+    assert not classroom.step(before_reset)
+    assert classroom.model.steps == 0
+    assert classroom.step(classroom.model)
+    assert classroom.model.steps == 1
+
+
 def test_run_stops_at_the_scenario_length(small_scenario):
     classroom = Classroom(small_scenario, replace(levers_of(small_scenario), citizens=1_000))
     for _ in range(small_scenario.simulation.steps + 3):
