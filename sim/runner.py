@@ -7,6 +7,7 @@ result.timeseries            # pandas DataFrame, one row per step
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -78,7 +79,9 @@ def simulate(
 def run_id(scenario: Scenario, seed: int, keys: tuple[int, ...] = ()) -> str:
     """Deterministic run directory name: scenario name, seed, keys and scenario hash."""
     key_text = "".join(f"-k{k}" for k in keys)
-    return f"{scenario.simulation.name}-s{seed}{key_text}-{scenario.digest()[:10]}"
+    # The name becomes one path component: no separators, no leading dots ("../x").
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", scenario.simulation.name).lstrip(".") or "run"
+    return f"{name}-s{seed}{key_text}-{scenario.digest()[:10]}"
 
 
 def manifest(result: RunResult, identifier: str, extra: dict[str, Any] | None = None) -> dict:

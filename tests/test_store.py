@@ -127,3 +127,17 @@ def test_package_versions_name_every_dependency() -> None:
     versions = package_versions()
     assert set(versions) == set(PACKAGES)
     assert all(isinstance(v, str) and v for v in versions.values())
+
+
+@pytest.mark.parametrize("name", ["../escaped", "a/b", "/abs", "..", "  spaced name  "])
+def test_a_scenario_name_cannot_put_the_run_outside_the_output_directory(
+    small_scenario_module: Scenario, tmp_path: Path, name: str
+) -> None:
+    scenario = small_scenario_module.model_copy(
+        update={"simulation": small_scenario_module.simulation.model_copy(update={"name": name})}
+    )
+    out = tmp_path / "out"
+    run_dir = run_to_disk(scenario, out, seed=1)
+    assert run_dir.parent == out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert [p.name for p in out.iterdir()] == [run_dir.name]
