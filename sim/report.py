@@ -448,6 +448,7 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 .meta { color: #666; font-size: 0.9em; margin-top: 0; }
 .summary { background: #f5f5f5; border-left: 4px solid #0072B2; padding: 0.6em 1.2em; }
 .summary li { margin: 0.35em 0; line-height: 1.4; }
+nav { margin: 1em 0; line-height: 1.8; }
 nav a { margin-right: 1em; }
 section.chart { margin: 2em 0; }
 """
@@ -506,16 +507,24 @@ def export_images(report: Report, out_dir: Path, formats: Sequence[str]) -> list
     browser = find_browser()
     if browser is None:
         raise RuntimeError(NO_BROWSER_HINT)
-    os.environ["BROWSER_PATH"] = browser
     out_dir.mkdir(parents=True, exist_ok=True)
     figures, paths = [], []
     for chart in report.charts:
         for image_format in formats:
             figures.append(chart.figure)
             paths.append(out_dir / f"{chart.name}.{image_format}")
-    if figures:
+    if not figures:
+        return []
+    previous = os.environ.get("BROWSER_PATH")
+    os.environ["BROWSER_PATH"] = browser  # where kaleido looks first
+    try:
         heights = [figure.layout.height for figure in figures]
         pio.write_images(figures, paths, width=IMAGE_WIDTH, height=heights)
+    finally:
+        if previous is None:
+            os.environ.pop("BROWSER_PATH", None)
+        else:
+            os.environ["BROWSER_PATH"] = previous
     return paths
 
 

@@ -264,6 +264,10 @@ def test_labels_name_the_unit():
     assert charts.label("outcome.final_blacklisted_people").endswith(", people")
     assert charts.is_percent(FACTOR_DETECT) and not charts.is_percent(FACTOR_DURATION)
     assert charts.formatted(0.1234, COMPLIANCE) == "12.3%"
+    # an outcome named freely is a share when its metric is (the report passes those names)
+    assert charts.label("outcome.blacklisted") == "Blacklisted"
+    assert charts.label("outcome.blacklisted", percent={"blacklisted"}) == "Blacklisted, %"
+    assert charts.number_format("blacklisted", percent={"blacklisted"}) == ".1~%"
 
 
 def test_every_chart_has_a_title_and_axis_titles(comparison_dir, sweep_dir, design_runs):
