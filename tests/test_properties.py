@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import annotated_types
 import numpy as np
 import pytest
-from conftest import acts_of, make_scenario, scenario_data
+from conftest import acts_of, make_scenario, scenario_data, write_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -32,6 +34,7 @@ from sim.scenario import (
     Scheme,
     Simulation,
     apply_overrides,
+    load_scenario,
     scenario_from_data,
 )
 from sim.scenario import Population as PopulationConfig
@@ -402,3 +405,12 @@ def test_small_world_is_always_a_simple_undirected_graph(
     assert adjacency.diagonal().sum() == 0
     assert adjacency.nnz == 0 or set(np.unique(adjacency.data)) == {1.0}
     assert adjacency.nnz / n <= max(degree, 2)
+
+
+@SETTINGS
+@given(values=valid_settings())
+def test_random_valid_files_load_like_their_data(values: dict[str, Any]) -> None:
+    data = apply_overrides(scenario_data(), values)
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_scenario(Path(folder) / "random.toml", data)
+        assert load_scenario(path) == scenario_from_data(data, "random.toml")
