@@ -339,7 +339,7 @@ def run_report(run_dir: Path) -> Report:
         summary=run_summary(manifest, timeseries, quintiles),
     )
     report.charts.append(Chart("over_time", charts.compliance_over_time(timeseries)))
-    if charts.city_names(timeseries):
+    if len(charts.city_names(timeseries)) > 1:
         report.charts.append(Chart("by_city", charts.by_city_over_time(timeseries)))
     report.charts.append(Chart("by_income", charts.by_income_quintile(quintiles)))
     return report
@@ -391,7 +391,7 @@ def experiment_report(experiment_dir: Path) -> Report:
         report.charts.append(
             Chart("over_time", charts.compliance_over_time(timeseries, designs=order))
         )
-        if charts.city_names(timeseries):
+        if len(charts.city_names(timeseries)) > 1:
             report.charts.append(
                 Chart("by_city", charts.by_city_over_time(timeseries, designs=order))
             )
