@@ -68,6 +68,9 @@ class Target(Frozen):
     from_step: int | None = Field(None, ge=1, description="First step of the window.")
     to_step: int | None = Field(None, ge=1, description="Last step of the window.")
     value: float = Field(description="The published figure.")
+    bound: Literal["equal", "at_least", "at_most"] = Field(
+        "equal", description="Match the value, or only stay at or above / at or below it."
+    )
     weight: float = Field(1.0, ge=0.0, description="Weight in the loss.")
     source: str = Field(description="Where the figure comes from.")
     overrides: dict[str, Any] = Field(
@@ -86,6 +89,15 @@ class Target(Frozen):
         if self.value == 0:
             raise ValueError("a target value of 0 has no relative error; use a small value")
         return self
+
+    def miss(self, simulated: float) -> float:
+        """Relative error counted in the loss (0 when a bound is met)."""
+        error = (simulated - self.value) / self.value
+        if (self.bound == "at_least" and simulated >= self.value) or (
+            self.bound == "at_most" and simulated <= self.value
+        ):
+            return 0.0
+        return error
 
     def last_step(self) -> int:
         """The last step the target reads."""
@@ -234,7 +246,7 @@ def loss(calibration: Calibration, measured: pd.DataFrame) -> float:
     means = measured.groupby("target")["simulated"].mean()
     total = 0.0
     for name, target in calibration.spec.targets.items():
-        total += target.weight * ((means[name] - target.value) / target.value) ** 2
+        total += target.weight * target.miss(float(means[name])) ** 2
     return float(total)
 
 
@@ -258,7 +270,9 @@ def summarise(calibration: Calibration, measured: pd.DataFrame) -> pd.DataFrame:
                 "simulated_mean": mean,
                 "ci_low": mean - half,
                 "ci_high": mean + half,
+                "bound": target.bound,
                 "relative_error": (mean - target.value) / target.value,
+                "loss_error": target.miss(mean),
                 "source": target.source,
             }
         )
@@ -378,7 +392,8 @@ def format_table(table: pd.DataFrame) -> str:
             for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
         ],
         relative_error=table["relative_error"].map(lambda e: f"{e:+.1%}"),
-    )[["target", "metric", "published", "simulated_mean", "ci", "relative_error"]]
+        published_as=[{"equal": "=", "at_least": ">=", "at_most": "<="}[b] for b in table["bound"]],
+    )[["target", "metric", "published_as", "published", "simulated_mean", "ci", "relative_error"]]
     return shown.to_markdown(index=False)
 
 

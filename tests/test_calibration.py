@@ -134,3 +134,16 @@ def test_bad_calibration_files_name_the_key(tmp_path, extra, message):
     assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_bound_target_costs_nothing_when_met_and_its_relative_error_when_not():
+    from sim.calibration import Target
+
+    at_least = Target(metric="m", step=1, value=0.7, bound="at_least", source="s")
+    assert at_least.miss(0.85) == 0.0
+    assert at_least.miss(0.56) == pytest.approx(-0.2)
+    at_most = Target(metric="m", step=1, value=0.3, bound="at_most", source="s")
+    assert at_most.miss(0.1) == 0.0
+    assert at_most.miss(0.36) == pytest.approx(0.2)
+    equal = Target(metric="m", step=1, value=2.0, source="s")
+    assert equal.miss(2.2) == pytest.approx(0.1)
