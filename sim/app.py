@@ -28,6 +28,7 @@ import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 import traitlets  # noqa: E402
 
+from sim.agents import Citizen  # noqa: E402
 from sim.charts import (  # noqa: E402
     BLACKLISTED,
     COMPLIANT,
@@ -96,6 +97,12 @@ class Levers:
     seed: int = 42
 
 
+def classroom_population(citizens: int) -> int:
+    """The largest population choice up to `citizens` and to the classroom default."""
+    fitting = [c for c in POPULATION_CHOICES if c <= min(citizens, DEFAULT_CITIZENS)]
+    return fitting[-1] if fitting else POPULATION_CHOICES[0]
+
+
 def levers_of(scenario: Scenario) -> Levers:
     """The lever settings a scenario has as written (population capped for the classroom)."""
     schemes = list(scenario.schemes.values())
@@ -106,9 +113,7 @@ def levers_of(scenario: Scenario) -> Levers:
         reward=1.0,
         published=any(s.published for s in schemes),
         zone_sharing=bool(scenario.zones),
-        citizens=max(c for c in POPULATION_CHOICES if c <= max(scenario.population.citizens, 1_000))
-        if scenario.population.citizens < DEFAULT_CITIZENS
-        else DEFAULT_CITIZENS,
+        citizens=classroom_population(scenario.population.citizens),
         seed=scenario.simulation.seed,
     )
 
@@ -217,6 +222,7 @@ class Classroom:
     base: Scenario
     levers: Levers
     model: CreditModel = field(init=False)
+    sample: list[Citizen] = field(init=False, default_factory=list)
     marks: list[tuple[int, str]] = field(init=False, default_factory=list)
     version: int = field(init=False, default=0)
     step_seconds: float = field(init=False, default=0.0)
