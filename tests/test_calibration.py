@@ -147,3 +147,27 @@ def test_a_bound_target_costs_nothing_when_met_and_its_relative_error_when_not()
     assert at_most.miss(0.36) == pytest.approx(0.2)
     equal = Target(metric="m", step=1, value=2.0, source="s")
     assert equal.miss(2.2) == pytest.approx(0.1)
+
+
+def test_the_bundled_calibration_loads_and_measures_every_target():
+    from sim.calibration import measure
+
+    calibration = load_calibration(
+        Path(__file__).parent.parent / "experiments" / "calibration.toml"
+    )
+    middle = {
+        name: (p.low * p.high) ** 0.5 if p.log_scale else (p.low + p.high) / 2
+        for name, p in calibration.spec.parameters.items()
+    }
+    fast = calibration.spec.calibration.model_copy(
+        update={"overrides": {"population.citizens": 2_000}, "replications": 1}
+    )
+    small = type(calibration)(
+        calibration.spec.model_copy(update={"calibration": fast}),
+        calibration.path,
+        calibration.scenario_path,
+        calibration.scenario_data,
+    )
+    measured = measure(small, middle)
+    assert set(measured["target"]) == set(calibration.spec.targets)
+    assert measured["simulated"].notna().all()
