@@ -263,3 +263,17 @@ def test_every_problem_is_reported_once_per_line(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert any("population.citizens" in line for line in lines)
     assert any("decision.logit_noise" in line for line in lines)
+
+
+def test_a_scenario_needs_a_city(tmp_path: Path) -> None:
+    data = scenario_data()
+    data["cities"] = {}
+    data["zones"] = {}
+    path = write_scenario(tmp_path / "bad.toml", data)
+    with pytest.raises(ScenarioError, match="cities: at least one city is needed"):
+        load_scenario(path)
+
+
+def test_profession_shares_must_not_all_be_zero(tmp_path: Path) -> None:
+    message = _error_for(tmp_path, population__professions={"doctor": 0.0, "other": 0.0})
+    assert "population" in message and "must not all be zero" in message
