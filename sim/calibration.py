@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import optimize, stats
@@ -405,3 +406,91 @@ def _human(value: float) -> str:
     if magnitude >= 1e3:
         return f"{value / 1e3:.1f} k"
     return f"{value:.3g}"
+
+
+def calibration_chart(table: pd.DataFrame) -> go.Figure:
+    """Simulated (mean, 95% CI) against published figure, as a share of the figure."""
+    from sim.charts import BLACKLISTED, FONT, TEMPLATE, VIOLATING
+
+    ratio = table["simulated_mean"] / table["published"]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=ratio,
+            y=table["target"],
+            mode="markers",
+            name="simulated / published",
+            marker=dict(color=VIOLATING, size=10),
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=(table["ci_high"] - table["simulated_mean"]) / table["published"],
+                arrayminus=(table["simulated_mean"] - table["ci_low"]) / table["published"],
+            ),
+            text=[
+                f"{target}: published {_human(p)}, simulated {_human(s)}"
+                for target, p, s in zip(
+                    table["target"], table["published"], table["simulated_mean"], strict=True
+                )
+            ],
+            hoverinfo="text",
+        )
+    )
+    figure.add_vline(x=1.0, line=dict(color=BLACKLISTED, dash="dot"))
+    figure.update_layout(
+        title="Calibrated national scenario against the published figures",
+        xaxis_title="simulated / published (1 = exact; bars: 95% CI over replications)",
+        yaxis_title="",
+        template=TEMPLATE,
+        font=FONT,
+        width=820,
+        height=420,
+        showlegend=False,
+    )
+    return figure
+
+
+def write_docs_page(calibration: Calibration, result: CalibrationResult, directory: Path) -> Path:
+    """Write `<directory>/calibration.md` and its chart (PNG through kaleido)."""
+    images = directory / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    calibration_chart(result.table).write_image(images / "calibration.png", scale=1)
+    settings = calibration.spec.calibration
+    fitted = "\n".join(
+        f"| `{calibration.spec.parameters[name].key}` | {value:.4g} | "
+        f"{calibration.spec.parameters[name].low:g} .. {calibration.spec.parameters[name].high:g}"
+        f" | {calibration.spec.parameters[name].description} |"
+        for name, value in result.fitted.items()
+    )
+    sources = "\n".join(
+        f"- **{name}**: {target.source}" for name, target in calibration.spec.targets.items()
+    )
+    text = f"""# Calibration to the published figures
+
+`creditsim calibrate {calibration.path.name}` fits the parameters no source gives so that
+`{calibration.scenario_path.name}` reproduces the figures of `DATA.md`. {settings.description}
+Loss: weighted sum of squared relative errors of replication means ({settings.replications}
+replications an evaluation, common random numbers, {settings.max_evaluations} evaluations at
+most, bounded Nelder-Mead). A target with a bound (`>=`, `<=`) costs nothing when met.
+Fitting overrides: `{json.dumps(settings.overrides)}`. The fitted scenario is
+`{Path(settings.output_scenario).name}`. Final loss: {result.loss:.4g}.
+
+![calibration](images/calibration.png)
+
+{format_table(result.table)}
+
+## Fitted parameters
+
+| key | fitted | search range | meaning |
+|---|---|---|---|
+{fitted}
+
+## Sources of the targets
+
+{sources}
+
+Regenerate: `creditsim calibrate {calibration.path} --docs docs`.
+"""
+    path = directory / "calibration.md"
+    path.write_text(text)
+    return path

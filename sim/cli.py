@@ -304,6 +304,9 @@ def calibrate(
         int | None, typer.Option(min=1, help="Override the evaluations allowed.")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    docs: Annotated[
+        Path | None, typer.Option(help="Also write <DOCS>/calibration.md and its chart.")
+    ] = None,
 ) -> None:
     """Fit a scenario's unknown parameters to published figures; write the fitted scenario."""
     from sim.calibration import (
@@ -312,6 +315,7 @@ def calibrate(
     from sim.calibration import (
         format_table,
         load_calibration,
+        write_docs_page,
         write_fitted_scenario,
         write_outputs,
     )
@@ -329,6 +333,8 @@ def calibrate(
         result = fit(calibration, progress=progress)
         directory = write_outputs(calibration, result, out)
         scenario_path = write_fitted_scenario(calibration, result.fitted)
+        if docs is not None:
+            write_docs_page(calibration, result, docs)
     typer.echo(format_table(result.table))
     typer.echo("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.fitted.items()))
     typer.echo(f"fitted scenario: {scenario_path}")

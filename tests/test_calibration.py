@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.calibration import calibrate, load_calibration, write_fitted_scenario, write_outputs
+from sim.calibration import (
+    calibrate,
+    load_calibration,
+    write_docs_page,
+    write_fitted_scenario,
+    write_outputs,
+)
 from sim.cli import app
 from sim.errors import ScenarioError
 from sim.scenario import load_scenario
@@ -94,6 +100,12 @@ def test_calibration_recovers_a_known_gain(tmp_path):
     fitted = load_scenario(fitted_path)
     assert fitted.behaviours["offence"].gain_income_share == pytest.approx(result.fitted["gain"])
     assert tomllib.loads(fitted_path.read_text())["population"]["citizens"] == 1500
+
+    page = write_docs_page(calibration, result, tmp_path / "docs")
+    assert "offence_rate" in page.read_text()
+    assert (tmp_path / "docs" / "images" / "calibration.png").read_bytes()[
+        :8
+    ] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_calibrate_cli_prints_table_and_fitted_scenario(tmp_path):
