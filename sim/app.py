@@ -173,6 +173,15 @@ def default_scenario_name(directory: Path = SCENARIO_DIR) -> str:
     return next(iter(files), BUILT_IN)
 
 
+def open_first_scenario(directory: Path = SCENARIO_DIR) -> tuple[str, Scenario, str]:
+    """(name, scenario, error) the page opens with: the built-in example if the file is broken."""
+    name = default_scenario_name(directory)
+    try:
+        return name, load_named(name, directory), ""
+    except ScenarioError as problem:
+        return BUILT_IN, Scenario(), str(problem)
+
+
 def describe_change(old: Levers, new: Levers) -> str:
     """Short text for a policy change, drawn on the charts."""
     parts = []
@@ -713,18 +722,14 @@ def LeverControls(levers: solara.Reactive[Levers], applied: Levers, on_policy: A
 def Page() -> None:
     """The classroom page."""
     names = [*scenario_files(), BUILT_IN]
-    scenario_name = solara.use_reactive(default_scenario_name())
-    classroom = solara.use_memo(
-        lambda: Classroom(
-            load_named(scenario_name.value), levers_of(load_named(scenario_name.value))
-        ),
-        [],
-    )
+    first_name, first_base, first_error = solara.use_memo(open_first_scenario, [])
+    scenario_name = solara.use_reactive(first_name)
+    classroom = solara.use_memo(lambda: Classroom(first_base, levers_of(first_base)), [])
     levers = solara.use_reactive(classroom.levers)
     version = solara.use_reactive(classroom.version)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("normal")
-    error = solara.use_reactive("")
+    error = solara.use_reactive(first_error)
 
     def refresh() -> None:
         version.value = classroom.version

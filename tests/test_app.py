@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import make_scenario
 
-from sim import assets
+from sim import Scenario, assets
 from sim.app import (
     BUILT_IN,
     Classroom,
@@ -30,6 +30,7 @@ from sim.app import (
     figures,
     levers_of,
     load_named,
+    open_first_scenario,
     scenario_files,
 )
 from sim.errors import ScenarioError
@@ -113,6 +114,13 @@ def test_every_bundled_scenario_opens_in_the_app():
         levers = levers_of(base)
         assert levers.citizens <= 10_000
         apply_levers(base, levers)
+
+
+def test_a_broken_default_scenario_opens_the_built_in_example(tmp_path):
+    (tmp_path / "classroom.toml").write_text("[population]\ncitizens = -5\n")
+    name, scenario, error = open_first_scenario(tmp_path)
+    assert (name, scenario) == (BUILT_IN, Scenario())
+    assert "classroom.toml" in error and "population.citizens" in error
 
 
 def test_unknown_scenario_is_a_user_error():
