@@ -367,7 +367,7 @@ def _layout(title: str, y_title: str, height: int = 290, percent: bool = True) -
         "yaxis": {
             **AXIS,
             "title": {"text": y_title},
-            "tickformat": ".1~%" if percent else "",
+            "tickformat": "~%" if percent else "",
             "rangemode": "tozero",
         },
         "uirevision": "keep",
@@ -645,7 +645,7 @@ def CityPanels(snapshot: Snapshot) -> None:
     latest = snapshot.timeseries.iloc[-1] if len(snapshot.timeseries) else None
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
         for name in snapshot.city_names:
-            with solara.Card(name, margin=0, classes=["city-panel"], style={"min-width": "190px"}):
+            with solara.Card(name, margin=0, classes=["city-panel"], style={"width": "190px"}):
                 solara.Text(snapshot.city_details[name], style={"font-size": "0.8em"})
                 if latest is None:
                     solara.Text(" — press Step to start", style={"font-size": "0.8em"})
