@@ -285,7 +285,14 @@ def test_real_process_interrupted_midway_leaves_no_run(tmp_path: Path, out: Path
         scenario_data(population__citizens=50_000, simulation__steps=1200),
     )
     command = [sys.executable, "-m", "sim.cli", "run", str(path), "--out", str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Test runners (pytest-xdist workers) may ignore SIGINT, and children inherit that:
+    # restore the default so Python turns the signal into KeyboardInterrupt.
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         seen = b""
         while b"step" not in seen:  # the progress bar shows: the simulation is running
