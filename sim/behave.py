@@ -85,43 +85,50 @@ def full_penalty(
 
     The fine, plus (if the act reaches the agent's record) the discounted cost of the listing
     it would trigger (sanctions, shame if published, red-list rewards forgone) or, short of a
-    listing, the red-list rewards lost until the score recovers.
+    listing, the red-list rewards lost until the score recovers. The rules are first reduced
+    to one small table per city for this behaviour, so each agent costs 1-D lookups only.
     """
     actor = population.actor_index
+    scheme = rules.city_scheme  # [C]
     city = population.city[agents]
-    scheme = rules.city_scheme[city]
     registered = rules.registered(
         population.profession[agents], population.registration_draw[agents], step
     )
-    active = rules.scheme_active(step)[city]
     record_chance = (
-        rules.city_data_sharing[city] * registered * active * rules.scored[scheme, behaviour]
-    )
-    after = population.score[agents] + rules.points[scheme, behaviour]
+        rules.city_data_sharing * rules.scheme_active(step) * rules.scored[scheme, behaviour]
+    )[city] * registered
+    after = population.score[agents] + rules.points[scheme, behaviour][city]
     redlisted = population.redlisted[agents]
     would_list = ~population.blacklisted[agents] & (
-        rules.serious[scheme, behaviour] | (after < rules.blacklist_threshold[scheme])
+        rules.serious[scheme, behaviour][city] | (after < rules.blacklist_threshold[scheme][city])
     )
-    reward = rules.reward_value[scheme, actor]
-    burden = (
+    reward = rules.reward_value[scheme, actor]  # [C]
+    sanction_burden = (
         rules.sanction_cost[scheme, actor]
         + rules.published[scheme] * scenario.decision.shame_income_share
-        + reward * redlisted
     )
-    listing_cost = would_list * rules.listing_value[scheme, behaviour] * burden
-    loses_red = redlisted & ~would_list & (after < rules.redlist_threshold[scheme])
-    months_to_recover = np.where(
-        loses_red,
-        (rules.redlist_threshold[scheme] - after) / np.maximum(rules.recovery_points[scheme], 1e-9),
+    listing_value = rules.listing_value[scheme, behaviour]
+    listing_cost = np.where(
+        would_list,
+        (listing_value * sanction_burden)[city] + (listing_value * reward)[city] * redlisted,
         0.0,
     )
-    redlist_loss = (
-        loses_red
-        * reward
-        * annuity_months(months_to_recover, scenario.decision.monthly_discount_rate)
+    penalty = rules.fine_yuan[behaviour] / population.income[agents]
+    penalty += record_chance * listing_cost
+    loses = np.flatnonzero(
+        redlisted & ~would_list & (after < rules.redlist_threshold[scheme][city])
     )
-    fine = rules.fine_yuan[behaviour] / population.income[agents]
-    return fine + record_chance * (listing_cost + redlist_loss)
+    if loses.size:
+        lost_city = city[loses]
+        months = (rules.redlist_threshold[scheme][lost_city] - after[loses]) / np.maximum(
+            rules.recovery_points[scheme][lost_city], 1e-9
+        )
+        penalty[loses] += (
+            record_chance[loses]
+            * reward[lost_city]
+            * annuity_months(months, scenario.decision.monthly_discount_rate)
+        )
+    return penalty
 
 
 def _choose(rng: np.random.Generator, net: np.ndarray, noise: float) -> np.ndarray:
