@@ -154,7 +154,7 @@ def _violations(
     penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
     theta = population.risk_attitude[candidates]
     if np.any(theta != 1.0):
-        penalty = penalty**theta
+        penalty = np.power(penalty.astype(np.float32), theta)  # float32: half the cost
     expected = population.perceived_detection[candidates, column] * penalty
     gain = rules.gain_median[behaviour] * np.exp(
         rules.gain_sigma[behaviour] * rng.standard_normal(candidates.size)
