@@ -149,6 +149,16 @@ def sweep_experiment(
     )
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _worker_pid(pause_seconds: float) -> int:
     time.sleep(pause_seconds)
     return os.getpid()
@@ -161,6 +171,8 @@ def sweep(
 
     The workers are started before the clock, so the time is the runs' (each written to a
     temporary results directory as a real sweep writes it), not interpreter start-up.
+    `cores_used` is the workers' CPU time over the wall time: on a shared machine, the
+    speed-up two workers can show is bounded by the cores they actually got.
     """
     experiment = sweep_experiment(runs, citizens, steps)
     scenario = experiment.scenario("", {})
@@ -173,10 +185,12 @@ def sweep(
             started |= set(pool.map(_worker_pid, [0.2] * workers))
             if len(started) >= workers:
                 break
+        cpu_before = sum(process_cpu_seconds(pid) for pid in started)
         with Stopwatch() as clock:
             report = run_experiment(
                 experiment, Path(out), executor=pool, resume=False, progress=False
             )
+        worker_cpu = sum(process_cpu_seconds(pid) for pid in started) - cpu_before
     if report.failed:
         errors = report.summary.loc[report.summary["status"] != "ok", "error"]
         raise RuntimeError(f"{report.failed} benchmark sweep runs failed: {errors.iloc[0]}")
@@ -187,5 +201,7 @@ def sweep(
         "firms": round(scenario.population.citizens * scenario.population.firms_per_citizen),
         "steps": scenario.simulation.steps,
         "seconds": clock.wall,
+        "worker_cpu_seconds": worker_cpu,
+        "cores_used": worker_cpu / clock.wall,
         "mean_compliance_rate": float(report.summary["outcome.compliance"].mean()),
     }

@@ -327,7 +327,11 @@ def render(report: dict[str, Any]) -> str:
         f"Sweep of {sweep['runs']} runs (experiments/benchmark.toml: {sweep['citizens']:,} "
         f"citizens, {sweep['steps']} steps, sim.sweep on a spawn process pool): "
         + ", ".join(f"{k} worker(s) {v} s" for k, v in seconds.items())
-        + f"; speed-up {sweep['speedup']:.2f} (fastest of each)."
+        + f"; speed-up {sweep['speedup']:.2f} (fastest of each); the workers got "
+        + ", ".join(
+            f"{v['cores_used']:.2f} cores ({k} worker(s))" for k, v in sweep["by_workers"].items()
+        )
+        + "."
     )
     parts.append(
         f"Load average (1, 5, 15 min) at start {_load(env['load_average_start'])}, "
