@@ -1,10 +1,9 @@
-"""Mesa agents: each population is one Mesa agent owning its arrays; single citizens and
-firms are views of their rows, materialised on demand.
+"""Mesa agents: one per population, owning its arrays; single agents are views of rows.
 
-A million registered Mesa agents cost seconds and hundreds of MB to create, and stepping
-them one by one is two orders of magnitude slower than whole-array work, so the model
-registers two population agents and hands out `Citizen` / `Firm` views when asked
-(`model.citizen(i)`, `model.sample_citizens(k)`). Views read and write the arrays directly.
+A million registered Mesa agents cost seconds and hundreds of MB to create, and stepping them
+one by one is two orders of magnitude slower than whole-array work, so the model registers
+two population agents and hands out `Citizen` / `Firm` views when asked (`model.citizen(i)`,
+`model.sample_citizens(k)`). Views read and write the arrays directly.
 """
 
 from __future__ import annotations

@@ -113,8 +113,9 @@ def collect(
     rules: RuleTables,
     events: StepEvents,
     people_per_agent: float,
+    start_year: int = 2018,
 ) -> dict[str, float]:
-    """Compute the outcome row for one step."""
+    """Compute the outcome row for one step (step 1 is the first month of `start_year`)."""
     acts = events.citizen_acts
     violation = acts.violation
     n = max(citizens.size, 1)
@@ -129,6 +130,7 @@ def collect(
     rewards = events.transfers.reward_value_yuan
     row: dict[str, float] = {
         "step": step,
+        "year": start_year + (step - 1) / 12,
         "compliance_rate": 1.0 - total["violated"] / n,
         "firm_compliance_rate": 1.0 - float(firms.violated.mean()) if firms.size else 1.0,
         "violations": int(violation.sum()),
@@ -186,9 +188,31 @@ def collect(
     score_sum = np.bincount(city, weights=citizens.score, minlength=n_cities)
     row.update(_grouped("mean_score", keys_c, _share(score_sum, size_c)))
     row.update(blocked_purchases(citizens, rules, people_per_agent))
+    row.update(band_shares(citizens, rules))
     for population, population_acts in ((citizens, acts), (firms, events.firm_acts)):
         row.update(per_behaviour(population_acts, population.behaviours, rules))
     return row
+
+
+def band_shares(citizens: Citizens, rules: RuleTables) -> dict[str, float]:
+    """Share of citizens under a banded scheme in each named band (grade), by score."""
+    if not rules.band_names:
+        return {}
+    counts = np.zeros(len(rules.band_names))
+    covered = 0
+    scheme_of = rules.city_scheme[citizens.city]
+    for scheme, (floors, band_ids) in enumerate(rules.band_floors):
+        if floors.size == 0:
+            continue
+        scores = citizens.score[scheme_of == scheme]
+        position = np.searchsorted(floors, scores, side="right") - 1
+        inside = position >= 0  # below the lowest floor: in no band
+        counts += np.bincount(band_ids[position[inside]], minlength=counts.size)
+        covered += scores.size
+    return {
+        f"band_share.{name}": float(_share(count, covered))
+        for name, count in zip(rules.band_names, counts, strict=True)
+    }
 
 
 def blocked_purchases(

@@ -142,7 +142,13 @@ class CreditModel(mesa.Model):
             moves=moves,
         )
         self.latest = collect(
-            self.steps, citizens, firms, rules, events, scenario.population.people_scale
+            self.steps,
+            citizens,
+            firms,
+            rules,
+            events,
+            scenario.population.people_scale,
+            scenario.simulation.start_year,
         )
         if self.datacollector is None:
             self.datacollector = mesa.DataCollector(tables={TIMESERIES: list(self.latest)})

@@ -80,6 +80,11 @@ class RuleTables:
     zone_behaviours: np.ndarray  # [Z, B] bool: listings for b recognised across zone z
     detection: np.ndarray  # [C, B] true detection probability
 
+    band_names: tuple[str, ...]  # every band name used by a scheme, in order of appearance
+    band_floors: tuple[
+        tuple[np.ndarray, np.ndarray], ...
+    ]  # per scheme: sorted min scores, band ids
+
     profession_names: tuple[str, ...]
     registration_initial: np.ndarray  # [P] share registered at step 0
     registration_growth: float  # share added per month
@@ -198,6 +203,18 @@ def compile_rules(scenario: Scenario) -> RuleTables:
     listing_value = annuity_months(listing_months, scenario.decision.monthly_discount_rate)
     listing_value[n_schemes] = 0.0
 
+    band_names = tuple(
+        dict.fromkeys(band.name for scheme in scenario.schemes.values() for band in scheme.bands)
+    )
+    band_floors = []
+    for scheme_name in scheme_names:
+        bands = sorted(scenario.schemes[scheme_name].bands, key=lambda band: band.min_score)
+        band_floors.append(
+            (
+                np.array([band.min_score for band in bands]),
+                np.array([band_names.index(band.name) for band in bands], dtype=np.int64),
+            )
+        )
     city_names = tuple(scenario.cities)
     cities = [scenario.cities[n] for n in city_names]
     share = np.array([c.population_share for c in cities])
@@ -264,6 +281,8 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         ),
         zone_behaviours=zone_behaviours,
         detection=np.clip(enforcement[:, None] * detectability[None, :], 0.0, 1.0),
+        band_names=band_names,
+        band_floors=band_floors,
         profession_names=tuple(scenario.population.professions),
         registration_initial=np.array(
             [

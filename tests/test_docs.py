@@ -78,6 +78,12 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Path]
             "population": {"citizens": 1000},
             "simulation": {"steps": 3, "name": "docs"},
             "cities": {name: {"scheme": "default"} for name in CITIES},
+            "schemes": {
+                "default": {
+                    **Scenario().schemes["default"].model_dump(mode="json"),
+                    "bands": [{"name": "A", "min_score": 1000}, {"name": "B", "min_score": 0}],
+                }
+            },
         }
     )
     run_dir = run_to_disk(scenario, tmp_path_factory.mktemp("runs"), seed=3)
@@ -141,6 +147,7 @@ def test_every_timeseries_column_is_documented_and_every_documented_column_exist
         "k": [str(k) for k in range(1, 6)],
         "city": list(scenario.cities),
         "behaviour": list(scenario.behaviours),
+        "band": [band.name for s in scenario.schemes.values() for band in s.bands],
     }
     patterns = {name: name_pattern(name, substitutions) for name in documented}
     undocumented = [c for c in columns if not any(p.fullmatch(c) for p in patterns.values())]
