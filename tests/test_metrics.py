@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import make_scenario
+
 from sim.metrics import band_shares
 from sim.model import CreditModel
 from sim.rules import compile_rules
