@@ -11,7 +11,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,30 @@ def agents_table(population: Population, city_names: tuple[str, ...]) -> pa.Tabl
     return pa.table(columns)
 
 
+@contextmanager
+def atomic_directory(final: Path) -> Iterator[Path]:
+    """Yield a hidden staging directory beside `final`; on success it replaces `final` whole.
+
+    On any error (or interrupt) the staging directory is removed and `final` is untouched.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    staging.chmod(0o755)
+    try:
+        yield staging
+        if final.exists():
+            retired = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, retired)
+            os.replace(staging, final)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def write_run(
     run_dir: Path,
     timeseries: pd.DataFrame,
@@ -81,11 +106,7 @@ def write_run(
     extra: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write a run's files atomically into `run_dir` (replacing an older one)."""
-    run_dir = Path(run_dir)
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", dir=run_dir.parent))
-    staging.chmod(0o755)
-    try:
+    with atomic_directory(run_dir) as staging:
         pq.write_table(
             pa.Table.from_pandas(timeseries, preserve_index=False), staging / "timeseries.parquet"
         )
@@ -93,17 +114,7 @@ def write_run(
         if extra is not None:
             extra(staging)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-        if run_dir.exists():
-            retired = run_dir.with_name(f".{run_dir.name}.old-{os.getpid()}")
-            os.replace(run_dir, retired)
-            os.replace(staging, run_dir)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, run_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return run_dir
+    return Path(run_dir)
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:

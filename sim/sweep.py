@@ -16,7 +16,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -36,7 +35,7 @@ from sim.outcomes import Outcome, summarise_all
 from sim.scenario import Scenario
 from sim.seeding import make_generator
 from sim.sensitivity import saltelli_units
-from sim.store import write_run
+from sim.store import atomic_directory, write_run
 
 RECORD = "summary.json"
 SUMMARY = "summary.parquet"
@@ -94,20 +93,8 @@ def _write_record(directory: Path, record: dict[str, Any]) -> None:
 
 def _write_failed(run_dir: Path, record: dict[str, Any]) -> None:
     """A failed run's directory (just its record), replacing any older one atomically."""
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", dir=run_dir.parent))
-    try:
+    with atomic_directory(run_dir) as staging:
         _write_record(staging, record)
-        if run_dir.exists():
-            retired = run_dir.with_name(f".{run_dir.name}.old-{os.getpid()}")
-            os.replace(run_dir, retired)
-            os.replace(staging, run_dir)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, run_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def execute_run(task: RunTask) -> dict[str, Any]:
