@@ -49,15 +49,20 @@ def callees_of(
     """Direct callees of a function, by cumulative time at its call sites."""
     table = stats.stats  # type: ignore[attr-defined]
     callers = [key for key in table if key[2] == caller_name and key[0].endswith(caller_file)]
-    rows = []
+    rows, callees = [], []
     for callee, (_, _, _, _, callers_of_callee) in table.items():
         for caller in callers:
             if caller in callers_of_callee:
                 _, calls, _, cumulative = callers_of_callee[caller]
                 rows.append({"function": _label(callee), "calls": calls, "seconds": cumulative})
+                callees.append(callee)
     total = sum(table[caller][3] for caller in callers)
     own = sum(table[caller][2] for caller in callers)
     rows.append({"function": f"({caller_name} itself)", "calls": 0, "seconds": own})
+    labels = [row["function"] for row in rows]
+    for row, callee in zip(rows, [*callees, None], strict=True):
+        if callee is not None and labels.count(row["function"]) > 1:
+            row["function"] += f" (line {callee[1]})"
     for row in rows:
         row["share"] = row["seconds"] / total if total else 0.0
     return sorted(rows, key=lambda row: -row["seconds"])
