@@ -317,14 +317,14 @@ def render(report: dict[str, Any]) -> str:
     ]
     for growth in report["cost_growth"]:
         parts.append(
-            f"{growth['scenario']}: cost per agent-step at {growth['to_citizens']:,} relative "
+            f"- {growth['scenario']}: cost per agent-step at {growth['to_citizens']:,} relative "
             f"to {growth['from_citizens']:,} citizens: {growth['ratio']:.2f} (wall), "
             f"{growth['ratio_cpu']:.2f} (CPU)."
         )
     sweep = report["sweep"]
     seconds = {k: "/".join(f"{t:.1f}" for t in v) for k, v in sweep["all_seconds"].items()}
     parts.append(
-        f"Sweep of {sweep['runs']} runs (experiments/benchmark.toml: {sweep['citizens']:,} "
+        f"- Sweep of {sweep['runs']} runs (experiments/benchmark.toml: {sweep['citizens']:,} "
         f"citizens, {sweep['steps']} steps, sim.sweep on a spawn process pool): "
         + ", ".join(f"{k} worker(s) {v} s" for k, v in seconds.items())
         + f"; speed-up {sweep['speedup']:.2f} (fastest of each); the workers got "
@@ -334,7 +334,7 @@ def render(report: dict[str, Any]) -> str:
         + "."
     )
     parts.append(
-        f"Load average (1, 5, 15 min) at start {_load(env['load_average_start'])}, "
+        f"- Load average (1, 5, 15 min) at start {_load(env['load_average_start'])}, "
         f"at end {_load(report['load_average_end'])}; {env['cpu_count']} CPUs; "
         f"commit {env['commit']}; {env['started_utc']}."
     )
