@@ -42,12 +42,22 @@ def _share(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np
     return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
 
 
-def concentration_index(values: np.ndarray, income_rank: np.ndarray) -> float:
-    """Concentration index of `values` by income rank: >0 favours the rich (Wagstaff 1991)."""
-    mean = values.mean() if values.size else 0.0
+def concentration_index(
+    values: np.ndarray, income_rank: np.ndarray, rows: np.ndarray | None = None
+) -> float:
+    """Concentration index of `values` by income rank: >0 favours the rich (Wagstaff 1991).
+
+    With `rows`, `values` belong to those rows and every other agent has 0. Uses
+    cov(v, r) = mean(v * (r - mean r)), since the centred ranks sum to 0.
+    """
+    n = income_rank.size
+    if n == 0:
+        return 0.0
+    mean = values.sum() / n
     if mean <= 0:
         return 0.0
-    covariance = np.mean((values - mean) * (income_rank - income_rank.mean()))
+    ranks = income_rank if rows is None else income_rank[rows]
+    covariance = np.dot(values, ranks - income_rank.mean()) / n
     return float(2.0 * covariance / mean)
 
 
@@ -128,6 +138,7 @@ def collect(
     ever_listed = times_listed > 0
     n_ever = int(ever_listed.sum())
     rewards = events.transfers.reward_value_yuan
+    rewarded = events.transfers.rewarded
     row: dict[str, float] = {
         "step": step,
         "year": start_year + (step - 1) / 12,
@@ -163,7 +174,7 @@ def collect(
         "sanction_cost_yuan": events.transfers.sanction_cost_yuan * people_per_agent,
         "firm_sanction_cost_yuan": events.sanction_cost_firms_yuan * people_per_agent,
         "reward_value_yuan": float(rewards.sum()) * people_per_agent,
-        "reward_concentration_index": concentration_index(rewards, citizens.income_rank),
+        "reward_concentration_index": concentration_index(rewards, citizens.income_rank, rewarded),
         "moves": events.moves.moved,
         "listed_moves": events.moves.listed_moved,
         "escaped_listings": events.moves.escaped,
@@ -175,7 +186,8 @@ def collect(
         _grouped(
             "reward_value_yuan",
             keys_q,
-            np.bincount(quintile, weights=rewards, minlength=QUINTILES) * people_per_agent,
+            np.bincount(quintile[rewarded], weights=rewards, minlength=QUINTILES)
+            * people_per_agent,
         )
     )
     n_cities = len(rules.city_names)

@@ -21,10 +21,11 @@ from sim.scenario import Scenario
 
 @dataclass(frozen=True)
 class MonthlyTransfers:
-    """Yuan moved this month, per agent row (agents, not scaled to people)."""
+    """Yuan moved this month (agents, not scaled to people)."""
 
     sanction_cost_yuan: float
-    reward_value_yuan: np.ndarray  # per agent, this month
+    rewarded: np.ndarray  # rows of the red-listed agents paid this month
+    reward_value_yuan: np.ndarray  # their reward this month, aligned with `rewarded`
 
 
 def sanction_and_reward(
@@ -41,12 +42,11 @@ def sanction_and_reward(
     cost = share * population.income[listed]
     population.sanction_cost_yuan[listed] += cost
     population.months_listed[listed] += 1
-    own_scheme = rules.city_scheme[population.city]
-    reward = np.where(
-        population.redlisted, rules.reward_value[own_scheme, actor] * population.income, 0.0
-    )
-    population.rewards_yuan += reward
-    return MonthlyTransfers(float(cost.sum()), reward)
+    rewarded = np.flatnonzero(population.redlisted)
+    value = rules.reward_value[rules.city_scheme[population.city[rewarded]], actor]
+    reward = value * population.income[rewarded]
+    population.rewards_yuan[rewarded] += reward
+    return MonthlyTransfers(float(cost.sum()), rewarded, reward)
 
 
 def harm_employees(citizens: Citizens, firms: Population, rules: RuleTables, acts: Acts) -> None:

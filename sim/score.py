@@ -17,16 +17,20 @@ from sim.rules import RuleTables
 
 def recover(population: Population, rules: RuleTables) -> None:
     """Move scores toward base: up by the monthly recovery, down by the monthly decay."""
-    scheme = rules.city_scheme[population.city]
-    base = rules.base_score[scheme]
-    below = population.score < base
-    if below.any():
-        raised = population.score[below] + rules.recovery_points[scheme[below]]
-        population.score[below] = np.minimum(raised, base[below])
+    score = population.score
+    city_base = rules.base_score[rules.city_scheme]
+    # One base for every city (the usual case): compare with a number, not a gathered array.
+    base = city_base[0] if np.all(city_base == city_base[0]) else city_base[population.city]
+    below = np.flatnonzero(score < base)
+    if below.size:
+        scheme = rules.city_scheme[population.city[below]]
+        raised = score[below] + rules.recovery_points[scheme]
+        score[below] = np.minimum(raised, rules.base_score[scheme])
     if rules.decay_points.any():
-        above = population.score > base
-        lowered = population.score[above] - rules.decay_points[scheme[above]]
-        population.score[above] = np.maximum(lowered, base[above])
+        above = np.flatnonzero(score > base)
+        scheme = rules.city_scheme[population.city[above]]
+        lowered = score[above] - rules.decay_points[scheme]
+        score[above] = np.maximum(lowered, rules.base_score[scheme])
 
 
 def clip_scores(population: Population, rules: RuleTables, agents: np.ndarray) -> None:
