@@ -124,13 +124,14 @@ def list_new(
 
 
 def update_redlist(population: Population, rules: RuleTables, step: int) -> None:
-    """Recompute who is red-listed."""
-    city = population.city
-    scheme = rules.city_scheme[city]
-    registered = rules.registered(population.profession, population.registration_draw, step)
-    population.redlisted[:] = (
-        rules.scheme_active(step)[city]
-        & registered
-        & (population.score >= rules.redlist_threshold[scheme])
-        & ~population.blacklisted
+    """Recompute who is red-listed (registration is checked only for those above threshold)."""
+    threshold = np.where(
+        rules.scheme_active(step), rules.redlist_threshold[rules.city_scheme], np.inf
+    )  # [C]
+    limit = threshold[0] if np.all(threshold == threshold[0]) else threshold[population.city]
+    candidates = np.flatnonzero((population.score >= limit) & ~population.blacklisted)
+    registered = rules.registered(
+        population.profession[candidates], population.registration_draw[candidates], step
     )
+    population.redlisted[:] = False
+    population.redlisted[candidates[registered]] = True
