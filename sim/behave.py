@@ -108,10 +108,8 @@ def full_penalty(
         + rules.published[scheme] * scenario.decision.shame_income_share
     )
     listing_value = rules.listing_value[scheme, behaviour]
-    listing_cost = np.where(
-        would_list,
-        (listing_value * sanction_burden)[city] + (listing_value * reward)[city] * redlisted,
-        0.0,
+    listing_cost = would_list * (
+        (listing_value * sanction_burden)[city] + (listing_value * reward)[city] * redlisted
     )
     penalty = rules.fine_yuan[behaviour] / population.income[agents]
     penalty += record_chance * listing_cost

@@ -27,7 +27,7 @@ def detect(
     city = population.city[agents]
     scheme = rules.city_scheme[city]
     seen = rng.random(agents.size) < rules.detection[city, acts.behaviour]
-    acts.detected = np.where(acts.prosocial, False, seen)
+    acts.detected = seen & ~acts.prosocial
     registered = rules.registered(
         population.profession[agents], population.registration_draw[agents], step
     )
@@ -35,7 +35,7 @@ def detect(
     reaches_record = (
         registered & rules.scheme_active(step)[city] & rules.scored[scheme, acts.behaviour]
     )
-    acts.recorded = reaches_record & np.where(acts.prosocial, True, acts.detected & shared)
+    acts.recorded = reaches_record & (acts.prosocial | (acts.detected & shared))
     fined = agents[acts.detected]
     np.add.at(population.fines_yuan, fined, rules.fine_yuan[acts.behaviour[acts.detected]])
 

@@ -18,8 +18,19 @@ from sim.rules import RuleTables
 def recover(population: Population, rules: RuleTables) -> None:
     """Move scores toward base: up by the monthly recovery, down by the monthly decay."""
     score = population.score
-    city_base = rules.base_score[rules.city_scheme]
-    # One base for every city (the usual case): compare with a number, not a gathered array.
+    schemes = rules.city_scheme
+    if np.all(schemes == schemes[0]):  # one scheme everywhere: whole-array work, no lookups
+        # Plain arithmetic, no masked writes (much slower in NumPy): below base,
+        # min(score + recovery, base); at or above base, min(score, score) = score.
+        base = rules.base_score[schemes[0]]
+        raised = score + rules.recovery_points[schemes[0]] * (score < base)
+        np.minimum(raised, np.maximum(score, base), out=score)
+        decay = rules.decay_points[schemes[0]]
+        if decay > 0:
+            lowered = score - decay * (score > base)
+            np.maximum(lowered, np.minimum(score, base), out=score)
+        return
+    city_base = rules.base_score[schemes]
     base = city_base[0] if np.all(city_base == city_base[0]) else city_base[population.city]
     below = np.flatnonzero(score < base)
     if below.size:
