@@ -106,10 +106,15 @@ def mean_violation_belief(population: Population, rules: RuleTables) -> float:
     return float(beliefs.mean())
 
 
-def flag_counts(codes: np.ndarray, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-    """Per group, how many agents have each flag set."""
-    table = np.bincount(group * CODES + codes, minlength=n_groups * CODES)
-    table = table.reshape(n_groups, CODES)
+def code_table(codes: np.ndarray, quintile: np.ndarray, city: np.ndarray, n_cities: int):
+    """Agents per (income quintile, city, state code): one bincount for every grouping."""
+    key = (quintile * n_cities + city) * CODES + codes
+    table = np.bincount(key, minlength=QUINTILES * n_cities * CODES)
+    return table.reshape(QUINTILES, n_cities, CODES)
+
+
+def flag_counts(table: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group (rows of a [groups, CODES] table), how many agents have each flag set."""
     every_code = np.arange(CODES)
     return {
         flag: table[:, (every_code >> bit) & 1 == 1].sum(axis=1) for bit, flag in enumerate(FLAGS)
@@ -131,7 +136,10 @@ def collect(
     n = max(citizens.size, 1)
     codes = state_codes(citizens, rules)
     quintile = citizens.income_quintile
-    by_quintile = flag_counts(codes, quintile, QUINTILES)
+    n_cities = len(rules.city_names)
+    city = citizens.city
+    table = code_table(codes, quintile, city, n_cities)
+    by_quintile = flag_counts(table.sum(axis=1))
     total = {flag: int(counts.sum()) for flag, counts in by_quintile.items()}
     n_listed = total["blacklisted"]
     times_listed = citizens.times_listed
@@ -179,7 +187,7 @@ def collect(
         "listed_moves": events.moves.listed_moved,
         "escaped_listings": events.moves.escaped,
     }
-    size_q = np.bincount(quintile, minlength=QUINTILES)
+    size_q = table.sum(axis=(1, 2))
     keys_q = [f"_q{q + 1}" for q in range(QUINTILES)]
     _add_group_shares(row, keys_q, by_quintile, size_q, with_involuntary=True)
     row.update(
@@ -190,10 +198,8 @@ def collect(
             * people_per_agent,
         )
     )
-    n_cities = len(rules.city_names)
-    city = citizens.city
-    by_city = flag_counts(codes, city, n_cities)
-    size_c = np.bincount(city, minlength=n_cities)
+    by_city = flag_counts(table.sum(axis=0))
+    size_c = table.sum(axis=(0, 2))
     keys_c = [f"__{name}" for name in rules.city_names]
     row.update(_grouped("population_share", keys_c, size_c / n))
     _add_group_shares(row, keys_c, by_city, size_c, with_involuntary=False)
