@@ -10,8 +10,9 @@ import os
 import resource
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -124,9 +125,34 @@ def per_agent_core_rule(citizens: int, steps: int, seed: int = 1) -> dict[str, f
     return {"citizens": citizens, **result}
 
 
+THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """Processes spawned inside start their numerical libraries with one thread each.
+
+    The figures are for one core per run (and one per sweep worker); a library's own thread
+    pool would otherwise spread a run over every core.
+    """
+    saved = {name: os.environ.get(name) for name in THREAD_LIMITS}
+    os.environ.update(dict.fromkeys(THREAD_LIMITS, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def in_fresh_process(function: Callable[..., dict], *args: Any) -> dict:
-    """Run `function(*args)` in a new spawned interpreter and return its result."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+    """Run `function(*args)` in a new spawned, single-threaded interpreter; return its result."""
+    with (
+        single_threaded_children(),
+        ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool,
+    ):
         return pool.submit(function, *args).result()
 
 
@@ -177,6 +203,7 @@ def sweep(
     experiment = sweep_experiment(runs, citizens, steps)
     scenario = experiment.scenario("", {})
     with (
+        single_threaded_children(),
         ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool,
         tempfile.TemporaryDirectory(prefix="benchmark-sweep-") as out,
     ):
