@@ -16,6 +16,36 @@ from sim.behave import Acts
 from sim.model import CreditModel
 from sim.scenario import Scenario, apply_overrides, scenario_from_data
 
+# The output contract's required time-series columns (issue: the simulation core).
+REQUIRED_COLUMNS = (
+    "step",
+    "compliance_rate",
+    "firm_compliance_rate",
+    "violations",
+    "detected_violations",
+    "blacklisted_share",
+    "firms_blacklisted_share",
+    "redlisted_share",
+    "flight_banned",
+    "train_banned",
+    "involuntary_blacklisted_share",
+    "false_positive_blacklisted_share",
+    "mean_score",
+)
+
+# Debian's Chromium, never a downloaded browser; flags for this machine's closed network.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 SMALL_SCENARIO: dict[str, Any] = {
     "simulation": {"name": "tiny", "steps": 12, "seed": 7},
     "population": {

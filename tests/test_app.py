@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import make_scenario
+from conftest import CHROMIUM, CHROMIUM_ARGS, make_scenario
 
 from sim import Scenario, assets
 from sim.app import (
@@ -36,17 +36,6 @@ from sim.app import (
 )
 from sim.errors import ScenarioError
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The README's screenshot is refreshed only on request (CREDITSIM_UPDATE_SCREENSHOT=1), so a
 # test run leaves the working tree clean; otherwise it goes to results/ (ignored by git).
 ROOT = Path(__file__).resolve().parent.parent

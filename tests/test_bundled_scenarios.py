@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REQUIRED_COLUMNS
 from typer.testing import CliRunner
 
 from sim import load_scenario, simulate
@@ -13,21 +14,6 @@ from sim.cli import app
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 BUNDLED = sorted(SCENARIOS.glob("*.toml"))
 SMALL = {"population.citizens": 2000, "simulation.steps": 6}
-REQUIRED_COLUMNS = (
-    "step",
-    "compliance_rate",
-    "firm_compliance_rate",
-    "violations",
-    "detected_violations",
-    "blacklisted_share",
-    "firms_blacklisted_share",
-    "redlisted_share",
-    "flight_banned",
-    "train_banned",
-    "involuntary_blacklisted_share",
-    "false_positive_blacklisted_share",
-    "mean_score",
-)
 SHARES = tuple(c for c in REQUIRED_COLUMNS if c.endswith(("_rate", "_share")))
 
 

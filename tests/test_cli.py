@@ -11,27 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import make_scenario, scenario_data, write_scenario
+from conftest import REQUIRED_COLUMNS, make_scenario, scenario_data, write_scenario
 from typer.testing import CliRunner
 
 from sim import Scenario
 from sim.cli import app
 
-REQUIRED = [
-    "step",
-    "compliance_rate",
-    "firm_compliance_rate",
-    "violations",
-    "detected_violations",
-    "blacklisted_share",
-    "firms_blacklisted_share",
-    "redlisted_share",
-    "flight_banned",
-    "train_banned",
-    "involuntary_blacklisted_share",
-    "false_positive_blacklisted_share",
-    "mean_score",
-]
+REQUIRED = list(REQUIRED_COLUMNS)
 BY_GROUP = ["compliance_rate", "blacklisted_share", "redlisted_share"]
 CITIES = ["north", "south", "east"]
 

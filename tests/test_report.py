@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS
 from results_tables import ishigami_sensitivity, write_comparison, write_sweep
 from typer.testing import CliRunner
 
@@ -15,17 +16,6 @@ from sim.cli import app
 from sim.errors import ScenarioError
 from sim.report import build_report, results_kind, write_report
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).is_file(), reason="needs Chromium: apt-get install chromium"
 )
@@ -62,7 +52,7 @@ def load_in_chromium(page_path: Path) -> tuple[list[str], int, str]:
     errors: list[str] = []
     requests: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
