@@ -176,7 +176,8 @@ def collect(
         "paid_after_listing_people": events.paid_after_listing * people_per_agent,
         "wrong_records_repaired": events.repaired,
         "reoffending_share": float(_share(int((times_listed > 1).sum()), n_ever)),
-        "mean_months_listed": float(citizens.months_listed[ever_listed].mean()) if n_ever else 0.0,
+        # months_listed is 0 for citizens never listed, so the sum needs no selection
+        "mean_months_listed": float(_share(citizens.months_listed.sum(), n_ever)),
         "mean_score": float(citizens.score.mean()),
         "mean_perceived_detection": mean_violation_belief(citizens, rules),
         "sanction_cost_yuan": events.transfers.sanction_cost_yuan * people_per_agent,
