@@ -6,12 +6,16 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sim.errors import ScenarioError
 from sim.scenario import json_schema, load_scenario, parse_override
+
+if TYPE_CHECKING:
+    from sim.experiment import Experiment
+    from sim.sweep import SweepReport
 
 app = typer.Typer(
     help="Simulate social-credit style reward and blacklist policies.",
@@ -145,18 +149,16 @@ def _write_report(results_dir: Path) -> None:
 
 
 def _run_experiment(
-    experiment_path: Path,
+    experiment: Experiment,
     workers: int | None,
     scheduler: str | None,
     resume: bool,
     out: Path,
     progress: bool,
-):
-    """Load an experiment, run what is not finished, report; returns (experiment, report)."""
-    from sim.experiment import load_experiment
+) -> SweepReport:
+    """Run what is not finished of a loaded experiment; report progress on stderr."""
     from sim.sweep import run_experiment
 
-    experiment = load_experiment(experiment_path)
     report = run_experiment(
         experiment, out, workers=workers, scheduler=scheduler, resume=resume, progress=progress
     )
@@ -165,7 +167,7 @@ def _run_experiment(
         f"{report.ran} run now, {report.failed} failed",
         err=True,
     )
-    return experiment, report
+    return report
 
 
 @app.command()
@@ -180,7 +182,10 @@ def sweep(
 ) -> None:
     """Run every design point and replication; print the summary.parquet path last."""
     with user_errors():
-        _, report = _run_experiment(experiment_path, workers, scheduler, resume, out, progress)
+        from sim.experiment import load_experiment
+
+        experiment = load_experiment(experiment_path)
+        report = _run_experiment(experiment, workers, scheduler, resume, out, progress)
         if make_report:
             _write_report(report.results_dir)
     typer.echo(str(report.results_dir / "summary.parquet"))
@@ -210,7 +215,7 @@ def compare(
                 f"{experiment_path}: designs: compare needs at least two [designs.<name>] "
                 f"tables; found {sorted(experiment.spec.designs)}"
             )
-        _, report = _run_experiment(experiment_path, workers, scheduler, resume, out, progress)
+        report = _run_experiment(experiment, workers, scheduler, resume, out, progress)
         outcomes = experiment.spec.outcomes
         comparison = compare_designs(
             report.summary, experiment.design_names, experiment.baseline, list(outcomes)
@@ -249,7 +254,7 @@ def sensitivity(
                 f"[sensitivity] table; found sampling.method = {spec.sampling.method!r}"
                 + ("" if spec.sensitivity else " and no [sensitivity] table")
             )
-        _, report = _run_experiment(experiment_path, workers, scheduler, resume, out, progress)
+        report = _run_experiment(experiment, workers, scheduler, resume, out, progress)
         factors = list(experiment.factors)
         points = int(spec.sampling.points) * (len(factors) + 2)  # type: ignore[arg-type]
         table = analyse(
