@@ -20,10 +20,10 @@ from typing import Any
 
 from benchmarks.per_agent_mesa import CoreRuleModel
 from benchmarks.scenarios import FULL_MODELS, ROOT, core_rule_scenario, full_model_scenario
-from sim.experiment import Experiment, load_experiment
-from sim.model import CreditModel
+from sim.experiments.experiment_file import Experiment, load_experiment
+from sim.experiments.sweep import run_experiment
+from sim.model.model import CreditModel
 from sim.seeding import make_generator
-from sim.sweep import run_experiment
 
 SWEEP_EXPERIMENT = ROOT / "experiments" / "benchmark.toml"
 
@@ -193,7 +193,7 @@ def _worker_pid(pause_seconds: float) -> int:
 def sweep(
     workers: int, runs: int | None = None, citizens: int | None = None, steps: int | None = None
 ) -> dict[str, Any]:
-    """Time the benchmark sweep (sim.sweep.run_experiment) on a spawn pool of `workers`.
+    """Time the benchmark sweep (sim.experiments.sweep.run_experiment) on a spawn pool of `workers`.
 
     The workers are started before the clock, so the time is the runs' (each written to a
     temporary results directory as a real sweep writes it), not interpreter start-up.

@@ -1,9 +1,9 @@
 """The core rule agent by agent: a plain Mesa model, the baseline the array model is timed against.
 
 Each citizen is a `mesa.Agent` with its own attributes and a `step()` that does for it what
-the array stages do for everyone, in the same order: decide (sim/behave.py), detect
-(sim/detect.py), score (sim/score.py: recovery or decay toward base, then points), list
-(sim/listing.py: expiry, then new listings). The model steps them with
+the array stages do for everyone, in the same order (sim/model/stages/): decide (behave.py),
+detect (detect.py), score (score.py: recovery or decay toward base, then points), list
+(listing.py: expiry, then new listings). The model steps them with
 `agents.shuffle_do("step")` and a DataCollector records the violation and blacklist shares.
 Every parameter is read from the same Scenario, which must be restricted to the core rule
 (`CoreRule.from_scenario` says what that means), so the two implementations run one rule and
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import mesa
 import pandas as pd
 
-from sim.rules import annuity_months
-from sim.scenario import Scenario
+from sim.model.rules import annuity_months
+from sim.scenario.schema import Scenario
 
 VIOLATION_SHARE = "violation_share"
 BLACKLISTED_SHARE = "blacklisted_share"

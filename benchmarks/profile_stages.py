@@ -7,7 +7,7 @@
 Runs the full model under cProfile and reports, for every function that `CreditModel.__init__`
 and `CreditModel.step` call directly, its calls and cumulative time from those call sites, so
 the table follows the stages as the model calls them; then the same one level down for the
-costliest stage, `sim.behave.behave`. Writes
+costliest stage, `sim.model.stages.behave.behave`. Writes
 results/benchmarks/profile_<scenario>_<citizens>.json.
 """
 
@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.scenarios import FULL_MODELS, ROOT, core_rule_scenario, full_model_scenario
-from sim.model import CreditModel
+from sim.model.model import CreditModel
 from sim.seeding import make_generator
 
 RESULTS = ROOT / "results" / "benchmarks"
 CORE_RULE = "core_rule"
 MODEL_FILE = str(Path(CreditModel.__module__.replace(".", "/") + ".py"))
-BEHAVE_FILE = "sim/behave.py"
+BEHAVE_FILE = "sim/model/stages/behave.py"
 
 
 def _label(function: tuple[str, int, str]) -> str:
@@ -103,7 +103,7 @@ def render(report: dict[str, Any]) -> str:
     ]
     for part, title in (
         ("step", "CreditModel.step"),
-        ("behave", "sim.behave.behave"),
+        ("behave", "sim.model.stages.behave.behave"),
         ("setup", "CreditModel.__init__"),
     ):
         parts += [

@@ -325,7 +325,7 @@ def render(report: dict[str, Any]) -> str:
     seconds = {k: "/".join(f"{t:.1f}" for t in v) for k, v in sweep["all_seconds"].items()}
     parts.append(
         f"- Sweep of {sweep['runs']} runs (experiments/benchmark.toml: {sweep['citizens']:,} "
-        f"citizens, {sweep['steps']} steps, sim.sweep on a spawn process pool): "
+        f"citizens, {sweep['steps']} steps, sim.experiments.sweep on a spawn process pool): "
         + ", ".join(f"{k} worker(s) {v} s" for k, v in seconds.items())
         + f"; speed-up {sweep['speedup']:.2f} (fastest of each); the workers got "
         + ", ".join(

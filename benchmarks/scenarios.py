@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_data
+from sim.scenario.files import apply_overrides, load_scenario, scenario_from_data
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL_SCENARIO = ROOT / "scenarios" / "national_2018.toml"

@@ -1,9 +1,10 @@
 """creditsim: agent-based simulation of social-credit style reward and blacklist policy."""
 
 from sim.errors import ScenarioError
-from sim.model import CreditModel
-from sim.runner import RunResult, run_to_disk, simulate
-from sim.scenario import Scenario, load_scenario
+from sim.model.model import CreditModel
+from sim.runs.runner import RunResult, run_to_disk, simulate
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
 
 __all__ = [
     "CreditModel",

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sim.errors import ScenarioError
-from sim.scenario import json_schema, load_scenario, parse_override
+from sim.scenario.files import json_schema, load_scenario, parse_override
 
 if TYPE_CHECKING:
-    from sim.experiment import Experiment
-    from sim.sweep import SweepReport
+    from sim.experiments.experiment_file import Experiment
+    from sim.experiments.sweep import SweepReport
 
 app = typer.Typer(
     help="Simulate social-credit style reward and blacklist policies.",
@@ -71,7 +71,7 @@ def run(
     ] = True,
 ) -> None:
     """Run one scenario; print the run directory as the last line."""
-    from sim.runner import run_to_disk
+    from sim.runs.runner import run_to_disk
 
     with user_errors():
         scenario = load_scenario(scenario_path, overrides_from(settings or [], steps))
@@ -88,7 +88,7 @@ def run(
             extra_manifest={"scenario_file": str(scenario_path)},
         )
         if report:
-            from sim.report import write_report
+            from sim.outputs.report import write_report
 
             typer.echo(f"report: {write_report(run_dir).html}", err=True)
     typer.echo(str(run_dir))
@@ -136,7 +136,7 @@ ReportOption = Annotated[
 
 def _write_report(results_dir: Path) -> None:
     """Write the charts of a results directory; say where on stderr."""
-    from sim.report import write_report
+    from sim.outputs.report import write_report
 
     try:
         typer.echo(f"report: {write_report(results_dir).html}", err=True)
@@ -157,7 +157,7 @@ def _run_experiment(
     progress: bool,
 ) -> SweepReport:
     """Run what is not finished of a loaded experiment; report progress on stderr."""
-    from sim.sweep import run_experiment
+    from sim.experiments.sweep import run_experiment
 
     report = run_experiment(
         experiment, out, workers=workers, scheduler=scheduler, resume=resume, progress=progress
@@ -182,7 +182,7 @@ def sweep(
 ) -> None:
     """Run every design point and replication; print the summary.parquet path last."""
     with user_errors():
-        from sim.experiment import load_experiment
+        from sim.experiments.experiment_file import load_experiment
 
         experiment = load_experiment(experiment_path)
         report = _run_experiment(experiment, workers, scheduler, resume, out, progress)
@@ -204,10 +204,10 @@ def compare(
     make_report: ReportOption = True,
 ) -> None:
     """Run the designs with common random numbers; print paired differences with 95% CIs."""
-    from sim.compare import compare_designs, format_table
+    from sim.experiments.compare import compare_designs, format_table
 
     with user_errors():
-        from sim.experiment import load_experiment
+        from sim.experiments.experiment_file import load_experiment
 
         experiment = load_experiment(experiment_path)
         if len(experiment.spec.designs) < 2:
@@ -240,11 +240,11 @@ def sensitivity(
     make_report: ReportOption = True,
 ) -> None:
     """Run a Saltelli design; print Sobol first-order and total indices with 95% CIs."""
+    from sim.experiments.sensitivity import analyse
     from sim.seeding import make_generator
-    from sim.sensitivity import analyse
 
     with user_errors():
-        from sim.experiment import load_experiment
+        from sim.experiments.experiment_file import load_experiment
 
         experiment = load_experiment(experiment_path)
         spec = experiment.spec
@@ -283,7 +283,7 @@ def serve_app(
     import os
     import sys
 
-    from sim import assets
+    from sim.app import assets
 
     cache = assets.use_local_assets()
     if not assets.ready(cache):
@@ -292,7 +292,7 @@ def serve_app(
         except RuntimeError as problem:
             typer.echo(f"warning: {problem}; the page needs internet to load", err=True)
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    command = [sys.executable, "-m", "solara", "run", "sim.app:Page", "--production"]
+    command = [sys.executable, "-m", "solara", "run", "sim.app.page:Page", "--production"]
     command += ["--host", host, "--port", str(port), "--no-open", "--log-level", "warning"]
     typer.echo(f"creditsim app: http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     sys.stderr.flush()
@@ -314,10 +314,10 @@ def calibrate(
     ] = None,
 ) -> None:
     """Fit a scenario's unknown parameters to published figures; write the fitted scenario."""
-    from sim.calibration import (
+    from sim.experiments.calibration import (
         calibrate as fit,
     )
-    from sim.calibration import (
+    from sim.experiments.calibration import (
         format_table,
         load_calibration,
         write_docs_page,
@@ -356,7 +356,7 @@ def report_command(
     ] = "html",
 ) -> None:
     """Write the charts of a run or experiment: report.html, and charts/*.png|svg if asked."""
-    from sim.report import write_report
+    from sim.outputs.report import write_report
 
     with user_errors():
         written = write_report(results_path, formats)

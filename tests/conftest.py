@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.behave import Acts
-from sim.model import CreditModel
-from sim.scenario import Scenario, apply_overrides, scenario_from_data
+from sim.model.model import CreditModel
+from sim.model.stages.behave import Acts
+from sim.scenario.files import apply_overrides, scenario_from_data
+from sim.scenario.schema import Scenario
 
 # The output contract's required time-series columns (issue: the simulation core).
 REQUIRED_COLUMNS = (

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.runner import run_to_disk
-from sim.scenario import Scenario, apply_overrides, scenario_from_data
+from sim.runs.runner import run_to_disk
+from sim.scenario.files import apply_overrides, scenario_from_data
+from sim.scenario.schema import Scenario
 
 BASE: dict[str, Any] = apply_overrides(
     Scenario().model_dump(mode="json"),

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, make_scenario
 
-from sim import Scenario, assets
-from sim.app import (
+from sim import Scenario
+from sim.app import assets
+from sim.app.page import (
     BUILT_IN,
     Classroom,
     apply_levers,
@@ -241,7 +242,7 @@ def _free_port() -> int:
 def app_url(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """Start `creditsim app` on a free port; yield its URL and its log file."""
     if not assets.ready():
-        pytest.fail("Solara's assets are not provisioned: run `python -m sim.assets` first")
+        pytest.fail("Solara's assets are not provisioned: run `python -m sim.app.assets` first")
     port = _free_port()
     log = tmp_path_factory.mktemp("app") / "server.log"
     command = [sys.executable, "-m", "sim.cli", "app", "--port", str(port)]

@@ -15,8 +15,8 @@ import pytest
 from benchmarks import measure, run
 from benchmarks.per_agent_mesa import CoreRule, CoreRuleModel
 from benchmarks.scenarios import FULL_MODELS, core_rule_scenario, full_model_scenario
-from sim.runner import simulate
-from sim.scenario import Scenario
+from sim.runs.runner import simulate
+from sim.scenario.schema import Scenario
 
 CITIZENS, STEPS, LAST = 6_000, 36, 12
 # Listings of 6 months from a base score one record above the threshold: several per cent

@@ -6,16 +6,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.calibration import (
+from sim.cli import app
+from sim.errors import ScenarioError
+from sim.experiments.calibration import (
     calibrate,
     load_calibration,
     write_docs_page,
     write_fitted_scenario,
     write_outputs,
 )
-from sim.cli import app
-from sim.errors import ScenarioError
-from sim.scenario import load_scenario
+from sim.scenario.files import load_scenario
 
 SCENARIO = """
 [simulation]
@@ -149,7 +149,7 @@ def test_bad_calibration_files_name_the_key(tmp_path, extra, message):
 
 
 def test_a_bound_target_costs_nothing_when_met_and_its_relative_error_when_not():
-    from sim.calibration import Target
+    from sim.experiments.calibration import Target
 
     at_least = Target(metric="m", step=1, value=0.7, bound="at_least", source="s")
     assert at_least.miss(0.85) == 0.0
@@ -162,7 +162,7 @@ def test_a_bound_target_costs_nothing_when_met_and_its_relative_error_when_not()
 
 
 def test_the_bundled_calibration_loads_and_measures_every_target():
-    from sim.calibration import measure
+    from sim.experiments.calibration import measure
 
     calibration = load_calibration(
         Path(__file__).parent.parent / "experiments" / "calibration.toml"

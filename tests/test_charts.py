@@ -14,8 +14,8 @@ from results_tables import (
     write_sweep,
 )
 
-from sim import charts
-from sim.report import read_runs
+from sim.outputs import charts
+from sim.outputs.report import read_runs
 
 FACTOR_DETECT = "factor.behaviours.loan_default.detectability"
 FACTOR_DURATION = "factor.schemes.default.blacklist_duration_months"

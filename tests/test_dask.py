@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiment import load_experiment
-from sim.sweep import run_experiment
+from sim.experiments.experiment_file import load_experiment
+from sim.experiments.sweep import run_experiment
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]

@@ -13,11 +13,12 @@ import pyarrow.parquet as pq
 import pytest
 from pydantic import BaseModel
 
-from sim import reference
-from sim.model import CreditModel
-from sim.population import Citizens
-from sim.runner import run_to_disk
-from sim.scenario import Scenario, scenario_from_data
+from sim.model.model import CreditModel
+from sim.model.population import Citizens
+from sim.runs.runner import run_to_disk
+from sim.scenario import reference
+from sim.scenario.files import scenario_from_data
+from sim.scenario.schema import Scenario
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CITIES = ("north", "south_bank")
@@ -176,11 +177,11 @@ def test_odd_describes_every_agent_array_and_every_stage_module():
     assert not missing, f"state variables missing from docs/ODD.md: {missing}"
     stages = ("behave", "detect", "score", "listing", "sanction", "learn", "migrate", "metrics")
     submodels = doc_section(odd, "7. Submodels")
-    assert all(f"sim/{stage}.py" in submodels for stage in stages)
+    assert all(f"sim/model/stages/{stage}.py" in submodels for stage in stages)
     schedule = doc_section(odd, "3. Process overview and scheduling")
     step_source = inspect.getsource(CreditModel.step)
     first_call = [re.search(rf"\b{name}\(", step_source) for name in STAGE_CALLS]
     assert all(first_call), "CreditModel.step calls changed: update docs/ODD.md"
     positions = [match.start() for match in first_call]
     assert positions == sorted(positions), "CreditModel.step order changed: update docs/ODD.md"
-    assert all(f"sim/{stage}.py" in schedule for stage in stages)
+    assert all(f"sim/model/stages/{stage}.py" in schedule for stage in stages)

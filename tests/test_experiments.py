@@ -12,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.compare import compare_designs, paired_interval
 from sim.errors import ScenarioError
-from sim.experiment import load_experiment
-from sim.outcomes import Outcome, summarise
-from sim.sensitivity import sobol_of_function
-from sim.sweep import design_points, execute_run, plan, run_experiment
+from sim.experiments.compare import compare_designs, paired_interval
+from sim.experiments.experiment_file import load_experiment
+from sim.experiments.outcomes import Outcome, summarise
+from sim.experiments.sensitivity import sobol_of_function
+from sim.experiments.sweep import design_points, execute_run, plan, run_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = """

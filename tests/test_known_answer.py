@@ -14,8 +14,8 @@ from scipy.special import expit
 from scipy.stats import lognorm
 
 from sim import simulate
-from sim.model import CreditModel
-from sim.rules import annuity_months
+from sim.model.model import CreditModel
+from sim.model.rules import annuity_months
 
 CITIZENS = 4000
 STEPS = 12

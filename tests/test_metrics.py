@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from conftest import make_scenario
 
-from sim.metrics import band_shares
-from sim.model import CreditModel
-from sim.rules import compile_rules
+from sim.model.model import CreditModel
+from sim.model.rules import compile_rules
+from sim.model.stages.metrics import band_shares
 
 BANDS = [
     {"name": "A", "min_score": 1000.0},

@@ -16,14 +16,16 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sim.errors import ScenarioError
-from sim.learn import learn
-from sim.listing import expire, list_new
-from sim.model import CreditModel
-from sim.network import small_world
-from sim.population import Population
-from sim.sampling import bernoulli_indices
-from sim.sanction import sanction_and_reward
-from sim.scenario import (
+from sim.model.draws import bernoulli_indices
+from sim.model.model import CreditModel
+from sim.model.network import small_world
+from sim.model.population import Population
+from sim.model.stages.learn import learn
+from sim.model.stages.listing import expire, list_new
+from sim.model.stages.sanction import sanction_and_reward
+from sim.model.stages.score import recover
+from sim.scenario.files import apply_overrides, load_scenario, scenario_from_data
+from sim.scenario.schema import (
     Behaviour,
     City,
     Decision,
@@ -33,12 +35,8 @@ from sim.scenario import (
     Records,
     Scheme,
     Simulation,
-    apply_overrides,
-    load_scenario,
-    scenario_from_data,
 )
-from sim.scenario import Population as PopulationConfig
-from sim.score import recover
+from sim.scenario.schema import Population as PopulationConfig
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LOAN = 0

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.errors import ScenarioError
-from sim.report import build_report, results_kind, write_report
+from sim.outputs.report import build_report, results_kind, write_report
 
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).is_file(), reason="needs Chromium: apt-get install chromium"

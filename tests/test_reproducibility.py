@@ -11,8 +11,8 @@ import pytest
 from conftest import make_scenario
 
 from sim import run_to_disk, simulate
-from sim.runner import RunResult
-from sim.scenario import Scenario
+from sim.runs.runner import RunResult
+from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import make_scenario
 
-from sim.rules import annuity_months, compile_rules
-from sim.scenario import Scenario
+from sim.model.rules import annuity_months, compile_rules
+from sim.scenario.schema import Scenario
 
 
 def test_behaviour_tables_follow_the_file(small_scenario: Scenario) -> None:

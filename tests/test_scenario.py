@@ -10,7 +10,7 @@ import pytest
 from conftest import make_scenario, scenario_data, write_scenario
 
 from sim import Scenario, ScenarioError, load_scenario
-from sim.scenario import apply_overrides, json_schema, parse_override
+from sim.scenario.files import apply_overrides, json_schema, parse_override
 
 
 def test_defaults_alone_make_a_valid_scenario() -> None:

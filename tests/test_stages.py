@@ -10,10 +10,15 @@ import pytest
 import scipy.sparse as sp
 from conftest import acts_of, make_scenario, scenario_data
 
-from sim.behave import behave, forced_defaulters, full_penalty
-from sim.detect import detect, false_records
-from sim.learn import learn
-from sim.listing import (
+from sim.model.draws import bernoulli_indices, thin
+from sim.model.model import CreditModel
+from sim.model.network import CityPeers, SocialNetwork, small_world
+from sim.model.population import CHOSEN, FALSE_RECORD, INVOLUNTARY, NOT_LISTED
+from sim.model.rules import annuity_months
+from sim.model.stages.behave import behave, forced_defaulters, full_penalty
+from sim.model.stages.detect import detect, false_records
+from sim.model.stages.learn import learn
+from sim.model.stages.listing import (
     delist,
     expire,
     list_new,
@@ -21,16 +26,11 @@ from sim.listing import (
     repay,
     update_redlist,
 )
-from sim.metrics import concentration_index
-from sim.migrate import migrate
-from sim.model import CreditModel
-from sim.network import CityPeers, SocialNetwork, small_world
-from sim.population import CHOSEN, FALSE_RECORD, INVOLUNTARY, NOT_LISTED
-from sim.rules import annuity_months
-from sim.sampling import bernoulli_indices, thin
-from sim.sanction import harm_employees, sanction_and_reward
-from sim.scenario import Scenario
-from sim.score import apply_records, recover
+from sim.model.stages.metrics import concentration_index
+from sim.model.stages.migrate import migrate
+from sim.model.stages.sanction import harm_employees, sanction_and_reward
+from sim.model.stages.score import apply_records, recover
+from sim.scenario.schema import Scenario
 
 NORTH, SOUTH, EAST = 0, 1, 2
 LOAN, TRAFFIC, BLOOD, SKIP_INSURANCE = 0, 1, 2, 3

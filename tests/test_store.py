@@ -12,9 +12,9 @@ import pytest
 from conftest import make_scenario
 
 from sim import run_to_disk, simulate
-from sim.runner import RunResult, manifest, run_id
-from sim.scenario import Scenario
-from sim.store import PACKAGES, agents_table, package_versions, read_manifest, write_run
+from sim.runs.runner import RunResult, manifest, run_id
+from sim.runs.store import PACKAGES, agents_table, package_versions, read_manifest, write_run
+from sim.scenario.schema import Scenario
 
 FILES = ["agents.parquet", "manifest.json", "timeseries.parquet"]
 

@@ -64,9 +64,9 @@ def run_scenarios(out: Path) -> dict[str, Path]:
 
 def run_sweep(out: Path) -> pd.DataFrame:
     """Run the 4-run golden sweep of the classroom scenario inline; its summary table."""
-    from sim.executors import InlineExecutor
-    from sim.experiment import load_experiment
-    from sim.sweep import run_experiment
+    from sim.experiments.executors import InlineExecutor
+    from sim.experiments.experiment_file import load_experiment
+    from sim.experiments.sweep import run_experiment
 
     experiment_file = out / "golden_sweep.toml"
     scenario = (ROOT / "scenarios" / "classroom.toml").as_posix()

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim import validation
+from sim.validation import cases as validation
 
 
 def test_closed_form_deterrence_matches_simulation():

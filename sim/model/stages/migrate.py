@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.listing import delist
-from sim.population import Citizens
-from sim.rules import RuleTables
-from sim.sampling import bernoulli_indices
-from sim.scenario import Scenario
-from sim.score import clip_scores
+from sim.model.draws import bernoulli_indices
+from sim.model.population import Citizens
+from sim.model.rules import RuleTables
+from sim.model.stages.listing import delist
+from sim.model.stages.score import clip_scores
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

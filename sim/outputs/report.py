@@ -1,6 +1,6 @@
 """Reports: a self-contained HTML page of charts (and PNG/SVG files) for a run or an experiment.
 
-    from sim.report import write_report
+    from sim.outputs.report import write_report
     written = write_report("results/deterrence", formats=("html", "png"))
 
 The report detects what a directory holds: a run (`manifest.json`) or an experiment
@@ -28,8 +28,8 @@ import plotly.io as pio
 import pyarrow.parquet as pq
 from plotly.offline import get_plotlyjs
 
-from sim import charts
 from sim.errors import ScenarioError
+from sim.outputs import charts
 
 FORMATS = ("html", "png", "svg")
 IMAGE_WIDTH = 1000

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.behave import Acts
-from sim.population import Population
-from sim.scenario import Scenario
+from sim.model.population import Population
+from sim.model.stages.behave import Acts
+from sim.scenario.schema import Scenario
 
 
 def learn(rng: np.random.Generator, population: Population, acts: Acts, scenario: Scenario) -> None:

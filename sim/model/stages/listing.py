@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.behave import Acts
-from sim.population import CHOSEN, FALSE_RECORD, INVOLUNTARY, NOT_LISTED, Population
-from sim.rules import RuleTables
-from sim.scenario import Scenario
-from sim.score import clip_scores
+from sim.model.population import CHOSEN, FALSE_RECORD, INVOLUNTARY, NOT_LISTED, Population
+from sim.model.rules import RuleTables
+from sim.model.stages.behave import Acts
+from sim.model.stages.score import clip_scores
+from sim.scenario.schema import Scenario
 
 
 def delist(population: Population, rules: RuleTables, agents: np.ndarray) -> None:

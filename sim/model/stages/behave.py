@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from sim.population import Citizens, Population
-from sim.rules import RuleTables, annuity_months
-from sim.sampling import bernoulli_indices
-from sim.scenario import Scenario
+from sim.model.draws import bernoulli_indices
+from sim.model.population import Citizens, Population
+from sim.model.rules import RuleTables, annuity_months
+from sim.scenario.schema import Scenario
 
 PRO_SOCIAL_HORIZON_MONTHS = 12.0
 

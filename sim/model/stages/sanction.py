@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.behave import Acts
-from sim.population import Citizens, Population
-from sim.rules import RuleTables
-from sim.scenario import Scenario
+from sim.model.population import Citizens, Population
+from sim.model.rules import RuleTables
+from sim.model.stages.behave import Acts
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

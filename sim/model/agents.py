@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.population import LISTING_CAUSES, Citizens, Population
+from sim.model.population import LISTING_CAUSES, Citizens, Population
 
 if TYPE_CHECKING:
-    from sim.model import CreditModel
+    from sim.model.model import CreditModel
 
 
 class PopulationAgent(mesa.Agent):

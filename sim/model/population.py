@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.network import CityPeers, Peers, SocialNetwork, small_world
-from sim.rules import ACTORS, RuleTables
-from sim.scenario import Scenario
+from sim.model.network import CityPeers, Peers, SocialNetwork, small_world
+from sim.model.rules import ACTORS, RuleTables
+from sim.scenario.schema import Scenario
 
 NOT_LISTED, CHOSEN, INVOLUNTARY, FALSE_RECORD = 0, 1, 2, 3
 LISTING_CAUSES = ("not_listed", "chosen", "involuntary", "false_record")

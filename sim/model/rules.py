@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 ACTORS = ("citizen", "firm")
 

@@ -29,13 +29,13 @@ import pandas as pd
 from scipy.stats import qmc
 from tqdm.auto import tqdm
 
-from sim.executors import open_backend, slots_of
-from sim.experiment import Experiment, grid_levels, level_from_unit
-from sim.outcomes import Outcome, summarise_all
-from sim.scenario import Scenario
+from sim.experiments.executors import open_backend, slots_of
+from sim.experiments.experiment_file import Experiment, grid_levels, level_from_unit
+from sim.experiments.outcomes import Outcome, summarise_all
+from sim.experiments.sensitivity import saltelli_units
+from sim.runs.store import atomic_directory, write_run
+from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
-from sim.sensitivity import saltelli_units
-from sim.store import atomic_directory, write_run
 
 RECORD = "summary.json"
 SUMMARY = "summary.parquet"
@@ -102,7 +102,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
 
     A run that raises is written as failed, with its error, and does not raise.
     """
-    from sim.runner import manifest, simulate
+    from sim.runs.runner import manifest, simulate
 
     run_dir = Path(task.run_dir)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.charts import COMPLIANT, DESIGN_COLOURS, FONT, TEMPLATE, VIOLATING
+from sim.outputs.charts import COMPLIANT, DESIGN_COLOURS, FONT, TEMPLATE, VIOLATING
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -127,8 +127,8 @@ def render(tables: dict[str, pd.DataFrame], directory: Path) -> Path:
 
 TEMPLATE_MD = """# Validation against known results
 
-Each case is a function in `sim/validation.py`; `tests/validation/` runs them (smaller) in CI
-with the tolerances stated here, and `python -m sim.validation` regenerates this page.
+Each case is a function in `sim/validation/cases.py`; `tests/validation/` runs them (smaller) in CI
+with the tolerances stated here, and `python -m sim.validation.cases` regenerates this page.
 
 ## 1. Closed-form deterrence
 

@@ -9,7 +9,7 @@ Cases (docs/validation.md cites the sources and tolerances):
 - hysteresis with social norms (Davis, Hecht and Perkins 2003): enforcement swept down from a
   compliant population and up from a non-compliant one traces two paths.
 
-Run `python -m sim.validation` to regenerate docs/validation.md and its charts.
+Run `python -m sim.validation.cases` to regenerate docs/validation.md and its charts.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.model import CreditModel
-from sim.scenario import Scenario, apply_overrides, scenario_from_data
+from sim.model.model import CreditModel
+from sim.scenario.files import apply_overrides, scenario_from_data
+from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
 
 INCOME_YUAN = 4_000.0
@@ -252,7 +253,7 @@ def hysteresis(
 
 def write_docs(directory: Path = Path("docs")) -> Path:
     """Run every case at full size and write docs/validation.md with its charts."""
-    from sim.validation_report import render
+    from sim.outputs.validation_page import render
 
     tables = {
         "closed_form": closed_form_deterrence(),

@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from sim.model import CreditModel
-from sim.scenario import Scenario
+from sim.model.model import CreditModel
+from sim.runs.store import agents_table, package_versions, write_run
+from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
-from sim.store import agents_table, package_versions, write_run
 
 
 @dataclass

@@ -7,7 +7,7 @@ module fetches each package with `npm pack` (npm's registry is reachable where t
 be) and unpacks it into the cache as `<pkg>@<ver>/`; plotly.js, which the app's charts load the
 same way, is copied from the plotly package. Idempotent: present files are skipped.
 
-    uv run python -m sim.assets          # fill the cache, verify, print where it is
+    uv run python -m sim.app.assets          # fill the cache, verify, print where it is
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CACHE_ENV = "SOLARA_ASSETS_PROXY_CACHE_DIR"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE_DIR = PROJECT_ROOT / "assets-cache" / "solara"
 VUETIFY_APP = "@widgetti/solara-vuetify-app"
 

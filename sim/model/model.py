@@ -10,14 +10,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents import Citizen, Firm, PopulationAgent
-from sim.behave import behave
-from sim.detect import detect, false_records
-from sim.learn import learn
-from sim.listing import expire, list_new, repair_wrong_records, repay, update_redlist
-from sim.metrics import StepEvents, collect
-from sim.migrate import migrate
-from sim.population import (
+from sim.model.agents import Citizen, Firm, PopulationAgent
+from sim.model.population import (
     Citizens,
     Population,
     assign_employers,
@@ -25,10 +19,16 @@ from sim.population import (
     build_firms,
     reset_scores,
 )
-from sim.rules import RuleTables, compile_rules
-from sim.sanction import harm_employees, sanction_and_reward
-from sim.scenario import Scenario
-from sim.score import apply_records, recover
+from sim.model.rules import RuleTables, compile_rules
+from sim.model.stages.behave import behave
+from sim.model.stages.detect import detect, false_records
+from sim.model.stages.learn import learn
+from sim.model.stages.listing import expire, list_new, repair_wrong_records, repay, update_redlist
+from sim.model.stages.metrics import StepEvents, collect
+from sim.model.stages.migrate import migrate
+from sim.model.stages.sanction import harm_employees, sanction_and_reward
+from sim.model.stages.score import apply_records, recover
+from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
 
 TIMESERIES = "timeseries"

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.population import LISTING_CAUSES, Population
+from sim.model.population import LISTING_CAUSES, Population
 
 PACKAGES = ("creditsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic")
 

@@ -20,13 +20,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import ScenarioError, describe_validation_error
-from sim.outcomes import Outcome
-from sim.scenario import (
-    Scenario,
-    apply_overrides,
-    read_scenario_data,
-    scenario_from_data,
-)
+from sim.experiments.outcomes import Outcome
+from sim.scenario.files import apply_overrides, read_scenario_data, scenario_from_data
+from sim.scenario.schema import Scenario
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 FACTOR_KEYS = frozenset({"values", "low", "high", "levels"})
@@ -291,7 +287,7 @@ def _check_factor(experiment: Experiment, table: str, path: str, factor: Factor)
 
 def _check_outcome_metrics(experiment: Experiment) -> None:
     """Every outcome's metric must be a column of the base scenario's time series."""
-    from sim.runner import simulate
+    from sim.runs.runner import simulate
 
     small = experiment.scenario(experiment.design_names[0], {}).model_copy(deep=True)
     data = small.model_dump(mode="json")

@@ -25,13 +25,9 @@ from scipy import optimize, stats
 from tqdm.auto import tqdm
 
 from sim.errors import ScenarioError, describe_validation_error
-from sim.runner import simulate
-from sim.scenario import (
-    Scenario,
-    apply_overrides,
-    read_scenario_data,
-    scenario_from_data,
-)
+from sim.runs.runner import simulate
+from sim.scenario.files import apply_overrides, read_scenario_data, scenario_from_data
+from sim.scenario.schema import Scenario
 
 
 class Frozen(BaseModel):
@@ -410,7 +406,7 @@ def _human(value: float) -> str:
 
 def calibration_chart(table: pd.DataFrame) -> go.Figure:
     """Simulated (mean, 95% CI) against published figure, as a share of the figure."""
-    from sim.charts import BLACKLISTED, FONT, TEMPLATE, VIOLATING
+    from sim.outputs.charts import BLACKLISTED, FONT, TEMPLATE, VIOLATING
 
     ratio = table["simulated_mean"] / table["published"]
     figure = go.Figure()

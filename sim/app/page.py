@@ -3,7 +3,7 @@
 A Solara page with plotly charts. The policy levers change the running model from the next
 month on, and the charts mark the month; the scenario, population size and seed rebuild it
 (Reset). Each browser tab has its own model. Solara's front-end files
-come from the local cache that `python -m sim.assets` fills, so the page works offline.
+come from the local cache that `python -m sim.app.assets` fills, so the page works offline.
 
 Mesa's SolaraViz is not used: it rebuilds a model from keyword arguments on reset and lays
 components out in a draggable grid, whereas this page starts from a scenario file plus lever
@@ -12,7 +12,7 @@ settings, changes policy mid-run, and keeps a fixed layout with explanations for
 
 from __future__ import annotations
 
-from sim.assets import PROJECT_ROOT, plotly_js_path, use_local_assets
+from sim.app.assets import PROJECT_ROOT, plotly_js_path, use_local_assets
 
 use_local_assets()  # before Solara reads its settings
 
@@ -28,8 +28,11 @@ import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 import traitlets  # noqa: E402
 
-from sim.agents import Citizen  # noqa: E402
-from sim.charts import (  # noqa: E402
+from sim.errors import ScenarioError  # noqa: E402
+from sim.model.agents import Citizen  # noqa: E402
+from sim.model.model import CreditModel  # noqa: E402
+from sim.model.rules import compile_rules  # noqa: E402
+from sim.outputs.charts import (  # noqa: E402
     BLACKLISTED,
     COMPLIANT,
     FALSE_POSITIVE,
@@ -37,10 +40,8 @@ from sim.charts import (  # noqa: E402
     REDLISTED,
     VIOLATING,
 )
-from sim.errors import ScenarioError  # noqa: E402
-from sim.model import CreditModel  # noqa: E402
-from sim.rules import compile_rules  # noqa: E402
-from sim.scenario import Scenario, load_scenario, scenario_from_data  # noqa: E402
+from sim.scenario.files import load_scenario, scenario_from_data  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
 
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 BUILT_IN = "built-in example"
@@ -622,7 +623,7 @@ module.exports = {
 class PlotlyChart(ipyvue.VueTemplate):
     """A plotly chart drawn with `Plotly.react`: one small message per update.
 
-    plotly.js is loaded once per page from Solara's asset cache (see sim.assets); plotly's
+    plotly.js is loaded once per page from Solara's asset cache (see sim.app.assets); plotly's
     FigureWidget instead sends its 5 MB script inside every chart widget.
     """
 

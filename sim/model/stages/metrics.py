@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.behave import Acts
-from sim.migrate import Moves
-from sim.population import FALSE_RECORD, INVOLUNTARY, Citizens, Population
-from sim.rules import RuleTables
-from sim.sanction import MonthlyTransfers
+from sim.model.population import FALSE_RECORD, INVOLUNTARY, Citizens, Population
+from sim.model.rules import RuleTables
+from sim.model.stages.behave import Acts
+from sim.model.stages.migrate import Moves
+from sim.model.stages.sanction import MonthlyTransfers
 
 QUINTILES = 5
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.behave import Acts
-from sim.population import Population
-from sim.rules import RuleTables
-from sim.sampling import bernoulli_indices
-from sim.scenario import Scenario
+from sim.model.draws import bernoulli_indices
+from sim.model.population import Population
+from sim.model.rules import RuleTables
+from sim.model.stages.behave import Acts
+from sim.scenario.schema import Scenario
 
 
 def detect(

@@ -1,9 +1,9 @@
 """The scenario-file reference (docs/scenarios.md), generated from the pydantic models.
 
-Every table and key of sim/scenario.py with its type, default, unit, allowed range (from the
+Every table and key of sim/scenario/schema.py with its type, default, unit, allowed range (from the
 Field constraints) and description, after a hand-written introduction. Regenerate with
 
-    uv run python -m sim.reference > docs/scenarios.md
+    uv run python -m sim.scenario.reference > docs/scenarios.md
 
 tests/test_docs.py fails when docs/scenarios.md differs from this module's output.
 """
@@ -22,9 +22,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
-COMMAND = "uv run python -m sim.reference > docs/scenarios.md"
+COMMAND = "uv run python -m sim.scenario.reference > docs/scenarios.md"
 
 # Units of numeric keys, by "Model.key". A key not listed here takes the unit its description
 # gives in parentheses, e.g. "(yuan/month)"; tests/test_docs.py checks every numeric key has one.
@@ -97,7 +97,7 @@ UNIT_IN_DESCRIPTION = re.compile(
     r"\((yuan(?:/month)?|months?|points|per month|(?:income |profit )?share)\)"
 )
 
-# Rules that tie several keys together: the Scenario and table validators in sim/scenario.py.
+# Rules that tie several keys together: the Scenario and table validators in sim/scenario/schema.py.
 CROSS_KEY_RULES: dict[str, list[str]] = {
     "Population": [
         "`professions` needs at least one profession; shares must be >= 0 and not all 0 "
@@ -125,7 +125,7 @@ CROSS_KEY_RULES: dict[str, list[str]] = {
 INTRO = """\
 # Scenario file reference
 
-<!-- Generated from sim/scenario.py by `{command}`; do not edit by hand. -->
+<!-- Generated from sim/scenario/schema.py by `{command}`; do not edit by hand. -->
 
 A scenario file is a TOML file that describes one simulated world: its population, the behaviours
 that are scored, the points schemes with their red-list and blacklist rules, the sanctions and

@@ -1,0 +1,1 @@
+"""Many runs: experiment files, designs, sweeps on any executor, comparisons, sensitivity."""

@@ -1,0 +1,1 @@
+"""What is done with results: charts, HTML reports, images, docs pages."""

@@ -1,0 +1,1 @@
+"""Known-answer validation cases of the model."""
