@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sim.errors import ScenarioError
+from sim.runs import layout
 from sim.scenario.files import json_schema, load_scenario, parse_override
 
 if TYPE_CHECKING:
@@ -162,11 +163,7 @@ def _run_experiment(
     report = run_experiment(
         experiment, out, workers=workers, scheduler=scheduler, resume=resume, progress=progress
     )
-    typer.echo(
-        f"{experiment.name}: {report.planned} runs planned, {report.skipped} already finished, "
-        f"{report.ran} run now, {report.failed} failed",
-        err=True,
-    )
+    _say_sweep(report)
     return report
 
 
@@ -188,9 +185,18 @@ def sweep(
         report = _run_experiment(experiment, workers, scheduler, resume, out, progress)
         if make_report:
             _write_report(report.results_dir)
-    typer.echo(str(report.results_dir / "summary.parquet"))
+    typer.echo(str(report.results_dir / layout.SUMMARY))
     if report.failed:
         raise typer.Exit(1)
+
+
+def _say_sweep(report: SweepReport) -> None:
+    """One line on stderr: what a sweep planned, skipped, ran and lost."""
+    typer.echo(
+        f"{report.results_dir.name}: {report.planned} runs planned, {report.skipped} already "
+        f"finished, {report.ran} run now, {report.failed} failed",
+        err=True,
+    )
 
 
 @app.command()
@@ -204,29 +210,21 @@ def compare(
     make_report: ReportOption = True,
 ) -> None:
     """Run the designs with common random numbers; print paired differences with 95% CIs."""
-    from sim.experiments.compare import compare_designs, format_table
-
     with user_errors():
+        from sim.experiments.compare import check_comparable, compare_experiment
         from sim.experiments.experiment_file import load_experiment
 
         experiment = load_experiment(experiment_path)
-        if len(experiment.spec.designs) < 2:
-            raise ScenarioError(
-                f"{experiment_path}: designs: compare needs at least two [designs.<name>] "
-                f"tables; found {sorted(experiment.spec.designs)}"
-            )
-        report = _run_experiment(experiment, workers, scheduler, resume, out, progress)
-        outcomes = experiment.spec.outcomes
-        comparison = compare_designs(
-            report.summary, experiment.design_names, experiment.baseline, list(outcomes)
-        )
-        path = report.results_dir / "comparison.parquet"
-        comparison.to_parquet(path, index=False)
+        check_comparable(experiment)
+        result = compare_experiment(
+            experiment, out, workers=workers, scheduler=scheduler, resume=resume,
+            progress=progress,
+        )  # fmt: skip
+        _say_sweep(result.sweep)
         if make_report:
-            _write_report(report.results_dir)
-    better = {name: outcome.more_is_better for name, outcome in outcomes.items()}
-    typer.echo(format_table(comparison, better))
-    typer.echo(str(path))
+            _write_report(result.sweep.results_dir)
+    typer.echo(result.table())
+    typer.echo(str(result.path))
 
 
 @app.command()
@@ -240,38 +238,21 @@ def sensitivity(
     make_report: ReportOption = True,
 ) -> None:
     """Run a Saltelli design; print Sobol first-order and total indices with 95% CIs."""
-    from sim.experiments.sensitivity import analyse
-    from sim.seeding import make_generator
-
     with user_errors():
         from sim.experiments.experiment_file import load_experiment
+        from sim.experiments.sensitivity import check_sensitivity, sensitivity_experiment
 
         experiment = load_experiment(experiment_path)
-        spec = experiment.spec
-        if spec.sampling.method != "saltelli" or spec.sensitivity is None:
-            raise ScenarioError(
-                f"{experiment_path}: sensitivity needs sampling.method = 'saltelli' and a "
-                f"[sensitivity] table; found sampling.method = {spec.sampling.method!r}"
-                + ("" if spec.sensitivity else " and no [sensitivity] table")
-            )
-        report = _run_experiment(experiment, workers, scheduler, resume, out, progress)
-        factors = list(experiment.factors)
-        points = int(spec.sampling.points) * (len(factors) + 2)  # type: ignore[arg-type]
-        table = analyse(
-            report.summary,
-            points,
-            factors,
-            spec.sensitivity.outcomes or list(spec.outcomes),
-            spec.sensitivity.factors or factors,
-            make_generator(spec.experiment.seed, 1),
-            spec.sensitivity.bootstrap_resamples,
-        )
-        path = report.results_dir / "sensitivity.parquet"
-        table.to_parquet(path, index=False)
+        check_sensitivity(experiment)
+        result = sensitivity_experiment(
+            experiment, out, workers=workers, scheduler=scheduler, resume=resume,
+            progress=progress,
+        )  # fmt: skip
+        _say_sweep(result.sweep)
         if make_report:
-            _write_report(report.results_dir)
-    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    typer.echo(str(path))
+            _write_report(result.sweep.results_dir)
+    typer.echo(result.table())
+    typer.echo(str(result.path))
 
 
 @app.command("app")
@@ -314,16 +295,13 @@ def calibrate(
     ] = None,
 ) -> None:
     """Fit a scenario's unknown parameters to published figures; write the fitted scenario."""
+    from sim.experiments.calibration import calibrate as fit
     from sim.experiments.calibration import (
-        calibrate as fit,
-    )
-    from sim.experiments.calibration import (
-        format_table,
         load_calibration,
-        write_docs_page,
         write_fitted_scenario,
         write_outputs,
     )
+    from sim.outputs.calibration_page import format_table, write_docs_page
 
     with user_errors():
         calibration = load_calibration(calibration_path)

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sim.model.events import Acts
 from sim.model.model import CreditModel
-from sim.model.stages.behave import Acts
 from sim.scenario.files import apply_overrides, scenario_from_data
 from sim.scenario.schema import Scenario
 

@@ -343,9 +343,17 @@ def _wait_for_month(page, month: int) -> None:
     )
 
 
-def _chart_points(page, expected_first: int) -> list[list[int]]:
+def _chart_points(page, month: int) -> list[list[int]]:
+    """Points per trace of every chart, once the three time charts all show `month` months.
+
+    Each chart redraws on its own, so waiting for one of them is not waiting for the page.
+    """
     page.wait_for_function(
-        f"() => ({CHART_POINTS})()[0] && ({CHART_POINTS})()[0][0] === {expected_first}",
+        f"""() => {{
+            const charts = ({CHART_POINTS})();
+            return charts.length >= 3 && charts.slice(0, 3).every(
+                traces => traces.length > 0 && traces.every(points => points === {month}));
+        }}""",
         timeout=30_000,
     )
     return page.evaluate(CHART_POINTS)

@@ -11,10 +11,10 @@ from sim.errors import ScenarioError
 from sim.experiments.calibration import (
     calibrate,
     load_calibration,
-    write_docs_page,
     write_fitted_scenario,
     write_outputs,
 )
+from sim.outputs.calibration_page import write_docs_page
 from sim.scenario.files import load_scenario
 
 SCENARIO = """

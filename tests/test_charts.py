@@ -14,7 +14,7 @@ from results_tables import (
     write_sweep,
 )
 
-from sim.outputs import charts
+from sim.outputs import charts, labels, style
 from sim.outputs.report import read_runs
 
 FACTOR_DETECT = "factor.behaviours.loan_default.detectability"
@@ -85,11 +85,11 @@ def test_a_single_run_is_drawn_in_concept_colours_without_bands(comparison_dir, 
     assert not traces(figure, "band")
     colours = {t.meta["column"]: t.line.color for t in traces(figure, "mean")}
     assert colours == {
-        "compliance_rate": charts.COMPLIANT,
-        "blacklisted_share": charts.BLACKLISTED,
-        "involuntary_listed_share": charts.INVOLUNTARY,
-        "false_positive_listed_share": charts.FALSE_POSITIVE,
-        "redlisted_share": charts.REDLISTED,
+        "compliance_rate": style.COMPLIANT,
+        "blacklisted_share": style.BLACKLISTED,
+        "involuntary_listed_share": style.INVOLUNTARY,
+        "false_positive_listed_share": style.FALSE_POSITIVE,
+        "redlisted_share": style.REDLISTED,
     }
     for trace in traces(figure, "mean"):
         np.testing.assert_allclose(trace.y, frame[trace.meta["column"]])
@@ -159,7 +159,7 @@ def test_designs_keep_one_colour_in_every_chart(comparison_dir, design_runs):
         charts.tradeoff(summary, COMPLIANCE, EXCLUSION, "lenient", comparison),
         charts.comparison_forest(comparison, order),
     ]
-    expected = charts.design_colours(order)
+    expected = style.design_colours(order)
     for figure in figures:
         checked = 0
         for trace in figure.data:
@@ -216,7 +216,7 @@ def test_sweep_response_is_the_mean_of_finished_runs_at_each_value(sweep_dir):
     figure = charts.sweep_response(summary, FACTOR_DETECT)
     ok = summary[summary["status"] == "ok"]
     means = traces(figure, "mean")
-    assert [t.meta["series"] for t in means] == charts.outcome_columns(summary)
+    assert [t.meta["series"] for t in means] == labels.outcome_columns(summary)
     for trace in means:
         expected = ok.groupby(FACTOR_DETECT)[trace.meta["series"]].mean()
         np.testing.assert_allclose(trace.x, expected.index)
@@ -238,15 +238,15 @@ def test_heatmap_cells_are_grid_means(sweep_dir):
         for j, detect in enumerate(sorted(ok[FACTOR_DETECT].unique())):
             cell = ok[(ok[FACTOR_DURATION] == duration) & (ok[FACTOR_DETECT] == detect)]
             assert grid.z[i][j] == pytest.approx(cell[COMPLIANCE].mean())
-            assert grid.x[j] == charts.formatted(detect, FACTOR_DETECT)
-            assert grid.y[i] == charts.formatted(duration, FACTOR_DURATION)
+            assert grid.x[j] == labels.formatted(detect, FACTOR_DETECT)
+            assert grid.y[i] == labels.formatted(duration, FACTOR_DURATION)
 
 
 def test_sensitivity_bars_are_the_indices_with_their_intervals():
     table = ishigami_sensitivity()
     figure = charts.sensitivity_bars(table)
     bars = {t.meta["series"]: t for t in traces(figure, "index")}
-    for kind, colour in (("first_order", charts.FIRST_ORDER), ("total", charts.TOTAL_EFFECT)):
+    for kind, colour in (("first_order", style.FIRST_ORDER), ("total", style.TOTAL_EFFECT)):
         trace = bars[kind]
         assert trace.marker.color == colour and trace.orientation == "h"
         values = np.asarray(trace.x)
@@ -259,15 +259,15 @@ def test_sensitivity_bars_are_the_indices_with_their_intervals():
 
 
 def test_labels_name_the_unit():
-    assert charts.label(FACTOR_DURATION).endswith(", months")
-    assert charts.label(COMPLIANCE) == "Final compliance rate, %"
-    assert charts.label("outcome.final_blacklisted_people").endswith(", people")
-    assert charts.is_percent(FACTOR_DETECT) and not charts.is_percent(FACTOR_DURATION)
-    assert charts.formatted(0.1234, COMPLIANCE) == "12.3%"
+    assert labels.label(FACTOR_DURATION).endswith(", months")
+    assert labels.label(COMPLIANCE) == "Final compliance rate, %"
+    assert labels.label("outcome.final_blacklisted_people").endswith(", people")
+    assert labels.is_percent(FACTOR_DETECT) and not labels.is_percent(FACTOR_DURATION)
+    assert labels.formatted(0.1234, COMPLIANCE) == "12.3%"
     # an outcome named freely is a share when its metric is (the report passes those names)
-    assert charts.label("outcome.blacklisted") == "Blacklisted"
-    assert charts.label("outcome.blacklisted", percent={"blacklisted"}) == "Blacklisted, %"
-    assert charts.number_format("blacklisted", percent={"blacklisted"}) == ".1~%"
+    assert labels.label("outcome.blacklisted") == "Blacklisted"
+    assert labels.label("outcome.blacklisted", percent={"blacklisted"}) == "Blacklisted, %"
+    assert labels.number_format("blacklisted", percent={"blacklisted"}) == ".1~%"
 
 
 def test_every_chart_has_a_title_and_axis_titles(comparison_dir, sweep_dir, design_runs):

@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from sim.model.model import CreditModel
-from sim.model.population import Citizens
+from sim.model.population import AGENT_ARRAYS, Citizens
 from sim.runs.runner import run_to_disk
 from sim.scenario import reference
 from sim.scenario.files import scenario_from_data
@@ -173,6 +173,7 @@ def test_odd_describes_every_agent_array_and_every_stage_module():
     odd = read_doc("ODD.md")
     state = doc_section(odd, "2. Entities, state variables and scales")
     arrays = {field.name for field in dataclasses.fields(Citizens)}
+    arrays |= {array.name for array in AGENT_ARRAYS}
     missing = sorted(name for name in arrays if f"| `{name}`" not in state)
     assert not missing, f"state variables missing from docs/ODD.md: {missing}"
     stages = ("behave", "detect", "score", "listing", "sanction", "learn", "migrate", "metrics")
@@ -185,3 +186,9 @@ def test_odd_describes_every_agent_array_and_every_stage_module():
     positions = [match.start() for match in first_call]
     assert positions == sorted(positions), "CreditModel.step order changed: update docs/ODD.md"
     assert all(f"sim/model/stages/{stage}.py" in schedule for stage in stages)
+
+
+def test_agents_table_in_output_md_is_rendered_from_the_array_declarations():
+    from sim.runs.store import agents_reference
+
+    assert agents_reference() in read_doc("output.md")

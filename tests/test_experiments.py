@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.errors import ScenarioError
 from sim.experiments.compare import compare_designs, paired_interval
+from sim.experiments.designs import design_points
 from sim.experiments.experiment_file import load_experiment
 from sim.experiments.outcomes import Outcome, summarise
 from sim.experiments.sensitivity import sobol_of_function
-from sim.experiments.sweep import design_points, execute_run, plan, run_experiment
+from sim.experiments.sweep import execute_run, plan, run_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = """

@@ -69,12 +69,12 @@ def test_a_listing_ends_exactly_when_its_duration_does(duration: int, start: int
     for _ in range(start):  # listings elsewhere in time do not matter
         expire(citizens, rules)
     list_new(citizens, rules, acts_of([0], [LOAN], [LOAN], recorded=True), NONE)
-    sanction_and_reward(citizens, rules, model.config)
+    sanction_and_reward(citizens, rules)
     months = 1
     while citizens.blacklisted[0]:
         expire(citizens, rules)
         if citizens.blacklisted[0]:
-            sanction_and_reward(citizens, rules, model.config)
+            sanction_and_reward(citizens, rules)
             months += 1
         assert months <= duration
     assert months == duration == citizens.months_listed[0]

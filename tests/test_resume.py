@@ -47,10 +47,15 @@ def sweep_command(path: Path, out: Path, workers: int) -> list[str]:
 
 
 def finished_runs(results: Path) -> dict[str, float]:
-    """Run id -> modification time of the manifest, for every finished run directory."""
+    """Run id -> modification time of the manifest, for every finished run directory.
+
+    Hidden staging directories (a run being written) are not finished runs: pathlib's glob
+    matches dot names, and such a directory may hold its record but not yet its manifest.
+    """
     return {
         record.parent.name: (record.parent / "manifest.json").stat().st_mtime_ns
         for record in results.glob("*/summary.json")
+        if not record.parent.name.startswith(".")
     }
 
 

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from conftest import acts_of, make_scenario, scenario_data
 
 from sim.model.draws import bernoulli_indices, thin
+from sim.model.kinds import CITIZENS
 from sim.model.model import CreditModel
 from sim.model.network import CityPeers, SocialNetwork, small_world
 from sim.model.population import CHOSEN, FALSE_RECORD, INVOLUNTARY, NOT_LISTED
@@ -63,7 +64,7 @@ def test_only_debtors_face_a_debtors_only_choice() -> None:
         income_shocks__probability_per_month=0.0,
     )
     citizens = model.citizens
-    acts = behave(model.rng, citizens, model.rules, model.config, 0)
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
     defaulters = acts.agent[acts.behaviour == LOAN]
     assert np.array_equal(np.sort(defaulters), np.flatnonzero(citizens.debtor))
     assert not acts.involuntary.any()
@@ -78,7 +79,7 @@ def test_income_shocks_force_involuntary_default_of_debtors_only() -> None:
         income_shocks__subsistence_yuan=1e9,
     )
     citizens = model.citizens
-    acts = behave(model.rng, citizens, model.rules, model.config, 0)
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
     loan = acts.behaviour == LOAN
     assert np.array_equal(np.sort(acts.agent[loan]), np.flatnonzero(citizens.debtor))
     assert acts.involuntary[loan].all()
@@ -149,7 +150,7 @@ def test_without_noise_exactly_the_agents_whose_gain_beats_the_penalty_violate()
     everyone_in(model, EAST)
     citizens.debtor[:] = False
     citizens.income[:] = np.linspace(100.0, 2000.0, citizens.size)
-    acts = behave(model.rng, citizens, model.rules, model.config, 0)
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
     violators = np.sort(acts.agent[acts.behaviour == TRAFFIC])
     # gain 0.1 > 0.3 * 200 / income  <=>  income > 600
     assert np.array_equal(violators, np.flatnonzero(citizens.income > 600.0))
@@ -165,11 +166,11 @@ def test_peers_who_violated_pull_an_agent_into_violating() -> None:
     model = build(**overrides)
     citizens = model.citizens
     citizens.violated[:] = True
-    acts = behave(model.rng, citizens, model.rules, model.config, 0)
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
     assert np.sum(acts.behaviour == TRAFFIC) == citizens.size
     model = build(**overrides)
     model.citizens.violated[:] = False
-    acts = behave(model.rng, model.citizens, model.rules, model.config, 0)
+    acts = behave(model.rng, model.citizens, CITIZENS, model.rules, model.config, 0)
     assert np.sum(acts.behaviour == TRAFFIC) == 0
 
 
@@ -296,12 +297,12 @@ def test_a_serious_record_lists_for_exactly_the_schemes_duration(duration: int) 
     newly = list_new(citizens, rules, acts, NONE)
     assert newly.tolist() == [5]
     assert citizens.listing_cause[5] == CHOSEN and citizens.listing_behaviour[5] == LOAN
-    sanction_and_reward(citizens, rules, model.config)
+    sanction_and_reward(citizens, rules)
     ended_at = None
     for month in range(1, duration + 5):
         if expire(citizens, rules).size:
             ended_at = month
-        sanction_and_reward(citizens, rules, model.config)
+        sanction_and_reward(citizens, rules)
     assert ended_at == duration
     assert citizens.months_listed[5] == duration
     assert not citizens.blacklisted.any()
@@ -434,7 +435,7 @@ def test_listed_agents_pay_sanctions_and_shame_red_listed_receive_rewards() -> N
         citizens.blacklisted[0] = True
         citizens.listing_city[0] = NORTH
         citizens.redlisted[1] = True
-        transfers = sanction_and_reward(citizens, model.rules, model.config)
+        transfers = sanction_and_reward(citizens, model.rules)
         assert citizens.sanction_cost_yuan[:3] == pytest.approx([1000.0 * share, 0.0, 0.0])
         assert transfers.sanction_cost_yuan == pytest.approx(1000.0 * share)
         assert citizens.rewards_yuan[:3] == pytest.approx([0.0, 20.0, 0.0])
@@ -786,7 +787,7 @@ def test_firms_pay_their_own_sanctions() -> None:
     firms.income[:] = 1000.0
     firms.blacklisted[:2] = True
     firms.listing_city[:2] = NORTH
-    transfers = sanction_and_reward(firms, model.rules, model.config)
+    transfers = sanction_and_reward(firms, model.rules)
     assert firms.sanction_cost_yuan[:3] == pytest.approx([100.0, 100.0, 0.0])  # no_procurement
     assert transfers.sanction_cost_yuan == pytest.approx(200.0)
     assert firms.rewards_yuan.sum() == 0.0  # the reward is for citizens only
@@ -831,7 +832,7 @@ def test_pro_social_points_are_worth_more_to_registered_agents_under_a_scheme() 
     citizens.honesty[:] = 0.0
     citizens.registration_draw[::2] = 0.99  # even rows unregistered
     citizens.debtor[:] = False
-    acts = behave(model.rng, citizens, model.rules, model.config, 0)
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
     donors = np.sort(acts.agent[acts.behaviour == BLOOD])
     assert np.array_equal(donors, np.arange(1, citizens.size, 2))
     assert acts.prosocial[acts.behaviour == BLOOD].all()

@@ -31,8 +31,7 @@ import traitlets  # noqa: E402
 from sim.errors import ScenarioError  # noqa: E402
 from sim.model.agents import Citizen  # noqa: E402
 from sim.model.model import CreditModel  # noqa: E402
-from sim.model.rules import compile_rules  # noqa: E402
-from sim.outputs.charts import (  # noqa: E402
+from sim.outputs.style import (  # noqa: E402
     BLACKLISTED,
     COMPLIANT,
     FALSE_POSITIVE,
@@ -288,9 +287,7 @@ class Classroom:
             merged = replace(levers, citizens=old.citizens, seed=old.seed)
             if merged == old:
                 return
-            scenario = apply_levers(self.base, merged)
-            self.model.config = scenario
-            self.model.rules = compile_rules(scenario)
+            self.model.change_policy(apply_levers(self.base, merged))
             month = self.model.steps
             if self._month_start is None or self._month_start[0] != month:
                 self._month_start = (month, old)

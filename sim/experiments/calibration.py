@@ -18,22 +18,17 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from scipy import optimize, stats
+from pydantic import Field, ValidationError, model_validator
+from scipy import optimize
 from tqdm.auto import tqdm
 
 from sim.errors import ScenarioError, describe_validation_error
+from sim.runs import layout
 from sim.runs.runner import simulate
 from sim.scenario.files import apply_overrides, read_scenario_data, scenario_from_data
-from sim.scenario.schema import Scenario
-
-
-class Frozen(BaseModel):
-    """Immutable config table; unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from sim.scenario.schema import Frozen, Scenario
+from sim.stats import mean_interval
 
 
 class Parameter(Frozen):
@@ -252,13 +247,8 @@ def summarise(calibration: Calibration, measured: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, target in calibration.spec.targets.items():
         values = measured.loc[measured["target"] == name, "simulated"].to_numpy()
-        mean = float(values.mean())
-        if values.size > 1 and values.std(ddof=1) > 0:
-            half = float(
-                stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-            )
-        else:
-            half = 0.0
+        mean, _, high = mean_interval(values)
+        half = high - mean if values.size > 1 and values.std(ddof=1) > 0 else 0.0
         rows.append(
             {
                 "target": name,
@@ -361,8 +351,8 @@ def write_outputs(calibration: Calibration, result: CalibrationResult, out: Path
     """Write the target table, the search history and the fitted values under `out/<name>/`."""
     directory = Path(out) / calibration.spec.calibration.name
     directory.mkdir(parents=True, exist_ok=True)
-    result.table.to_parquet(directory / "calibration.parquet", index=False)
-    result.history.to_parquet(directory / "history.parquet", index=False)
+    result.table.to_parquet(directory / layout.CALIBRATION_TABLE, index=False)
+    result.history.to_parquet(directory / layout.CALIBRATION_HISTORY, index=False)
     fitted = pd.DataFrame(
         [
             {
@@ -375,125 +365,5 @@ def write_outputs(calibration: Calibration, result: CalibrationResult, out: Path
             for name, value in result.fitted.items()
         ]
     )
-    fitted.to_parquet(directory / "fitted.parquet", index=False)
+    fitted.to_parquet(directory / layout.CALIBRATION_FITTED, index=False)
     return directory
-
-
-def format_table(table: pd.DataFrame) -> str:
-    """The target table as aligned text for the terminal and the docs."""
-    shown = table.assign(
-        published=table["published"].map(_human),
-        simulated_mean=table["simulated_mean"].map(_human),
-        ci=[
-            f"{_human(lo)} .. {_human(hi)}"
-            for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
-        ],
-        relative_error=table["relative_error"].map(lambda e: f"{e:+.1%}"),
-        published_as=[{"equal": "=", "at_least": ">=", "at_most": "<="}[b] for b in table["bound"]],
-    )[["target", "metric", "published_as", "published", "simulated_mean", "ci", "relative_error"]]
-    return shown.to_markdown(index=False)
-
-
-def _human(value: float) -> str:
-    """1.23 M, 45.6 k or 0.123."""
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{value / 1e6:.2f} M"
-    if magnitude >= 1e3:
-        return f"{value / 1e3:.1f} k"
-    return f"{value:.3g}"
-
-
-def calibration_chart(table: pd.DataFrame) -> go.Figure:
-    """Simulated (mean, 95% CI) against published figure, as a share of the figure."""
-    from sim.outputs.charts import BLACKLISTED, FONT, TEMPLATE, VIOLATING
-
-    ratio = table["simulated_mean"] / table["published"]
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=ratio,
-            y=table["target"],
-            mode="markers",
-            name="simulated / published",
-            marker=dict(color=VIOLATING, size=10),
-            error_x=dict(
-                type="data",
-                symmetric=False,
-                array=(table["ci_high"] - table["simulated_mean"]) / table["published"],
-                arrayminus=(table["simulated_mean"] - table["ci_low"]) / table["published"],
-            ),
-            text=[
-                f"{target}: published {_human(p)}, simulated {_human(s)}"
-                for target, p, s in zip(
-                    table["target"], table["published"], table["simulated_mean"], strict=True
-                )
-            ],
-            hoverinfo="text",
-        )
-    )
-    figure.add_vline(x=1.0, line=dict(color=BLACKLISTED, dash="dot"))
-    figure.update_layout(
-        title="Calibrated national scenario against the published figures",
-        xaxis_title="simulated / published (1 = exact; bars: 95% CI over replications)",
-        yaxis_title="",
-        template=TEMPLATE,
-        font=FONT,
-        width=820,
-        height=420,
-        showlegend=False,
-    )
-    return figure
-
-
-def write_docs_page(calibration: Calibration, result: CalibrationResult, directory: Path) -> Path:
-    """Write `<directory>/calibration.md` and its chart (PNG through kaleido)."""
-    images = directory / "images"
-    images.mkdir(parents=True, exist_ok=True)
-    calibration_chart(result.table).write_image(images / "calibration.png", scale=1)
-    settings = calibration.spec.calibration
-    fitted = "\n".join(
-        f"| `{calibration.spec.parameters[name].key}` | {value:.4g} | "
-        f"{calibration.spec.parameters[name].low:g} .. {calibration.spec.parameters[name].high:g}"
-        f" | {calibration.spec.parameters[name].description} |"
-        for name, value in result.fitted.items()
-    )
-    bounds = "".join(
-        f"\n`{row.target}` is a bound ({row.bound.replace('_', ' ')} {_human(row.published)}): "
-        f"{'met' if row.loss_error == 0 else 'missed'} at {_human(row.simulated_mean)}; its "
-        "point in the chart sits away from 1 by design.\n"
-        for row in result.table.itertuples()
-        if row.bound != "equal"
-    )
-    sources = "\n".join(
-        f"- **{name}**: {target.source}" for name, target in calibration.spec.targets.items()
-    )
-    text = f"""# Calibration to the published figures
-
-`creditsim calibrate {calibration.path.name}` fits the parameters no source gives so that
-`{calibration.scenario_path.name}` reproduces the figures of `DATA.md`. {settings.description}
-Loss: weighted sum of squared relative errors of replication means ({settings.replications}
-replications an evaluation, common random numbers, {settings.max_evaluations} evaluations at
-most, bounded Nelder-Mead). A target with a bound (`>=`, `<=`) costs nothing when met.
-Fitting overrides: `{json.dumps(settings.overrides)}`. The fitted scenario is
-`{Path(settings.output_scenario).name}`. Final loss: {result.loss:.4g}.
-
-![calibration](images/calibration.png)
-
-{format_table(result.table)}
-{bounds}
-## Fitted parameters
-
-| key | fitted | search range | meaning |
-|---|---|---|---|
-{fitted}
-
-## Sources of the targets
-
-{sources}
-
-Regenerate: `creditsim calibrate {calibration.path} --docs docs`.
-"""
-    path = directory / "calibration.md"
-    path.write_text(text)
-    return path

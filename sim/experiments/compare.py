@@ -8,11 +8,18 @@ paired differences (scipy.stats.t, n_pairs - 1 degrees of freedom).
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from sim.errors import ScenarioError
+from sim.experiments.experiment_file import Experiment
+from sim.experiments.sweep import SweepReport, run_experiment
+from sim.runs import layout
+from sim.stats import CONFIDENCE, mean_interval
 
 COLUMNS = [
     "outcome",
@@ -23,23 +30,13 @@ COLUMNS = [
     "ci_high",
     "n_pairs",
 ]
-CONFIDENCE = 0.95
 
 
 def paired_interval(
     differences: np.ndarray, confidence: float = CONFIDENCE
 ) -> tuple[float, float, float]:
     """Mean of paired differences and its t confidence interval (NaN bounds below 2 pairs)."""
-    differences = np.asarray(differences, dtype=np.float64)
-    count = differences.size
-    if count == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(differences.mean())
-    if count < 2:
-        return mean, math.nan, math.nan
-    standard_error = float(differences.std(ddof=1)) / math.sqrt(count)
-    half_width = float(stats.t.ppf(0.5 + confidence / 2, df=count - 1)) * standard_error
-    return mean, mean - half_width, mean + half_width
+    return mean_interval(differences, confidence)
 
 
 def compare_designs(
@@ -105,3 +102,49 @@ def format_table(comparison: pd.DataFrame, more_is_better: dict[str, bool]) -> s
     shown["mean_difference"] = shown["mean_difference"].map(lambda v: f"{v:.4g}")
     columns = ["outcome", "design", "baseline", "mean_difference", "95% CI", "n_pairs", "verdict"]
     return shown[columns].to_string(index=False)
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """A finished comparison: its sweep and the paired differences (also on disk)."""
+
+    sweep: SweepReport
+    comparison: pd.DataFrame
+    more_is_better: dict[str, bool]
+    path: Path
+
+    def table(self) -> str:
+        """The comparison as a plain-text table with verdicts."""
+        return format_table(self.comparison, self.more_is_better)
+
+
+def check_comparable(experiment: Experiment) -> None:
+    """Raise ScenarioError unless the experiment names at least two designs."""
+    if len(experiment.spec.designs) < 2:
+        raise ScenarioError(
+            f"{experiment.path}: designs: compare needs at least two [designs.<name>] "
+            f"tables; found {sorted(experiment.spec.designs)}"
+        )
+
+
+def compare_experiment(
+    experiment: Experiment, out: Path = Path("results"), **run_options: Any
+) -> ComparisonResult:
+    """Run (or resume) every design with common random numbers and compare them pairwise.
+
+    Args:
+        experiment: A loaded experiment (`load_experiment`), checked before any run.
+        out: Parent directory of the experiment's results.
+        **run_options: Passed to `run_experiment` (executor, workers, scheduler, resume,
+            progress).
+    """
+    check_comparable(experiment)
+    report = run_experiment(experiment, out, **run_options)
+    outcomes = experiment.spec.outcomes
+    comparison = compare_designs(
+        report.summary, experiment.design_names, experiment.baseline, list(outcomes)
+    )
+    path = report.results_dir / layout.COMPARISON
+    comparison.to_parquet(path, index=False)
+    better = {name: outcome.more_is_better for name, outcome in outcomes.items()}
+    return ComparisonResult(sweep=report, comparison=comparison, more_is_better=better, path=path)

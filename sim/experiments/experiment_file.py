@@ -17,22 +17,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import ScenarioError, describe_validation_error
 from sim.experiments.outcomes import Outcome
 from sim.scenario.files import apply_overrides, read_scenario_data, scenario_from_data
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Frozen, Scenario
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 FACTOR_KEYS = frozenset({"values", "low", "high", "levels"})
 Scalar = bool | int | float | str
-
-
-class Frozen(BaseModel):
-    """Base for experiment tables: immutable, and unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Factor(Frozen):

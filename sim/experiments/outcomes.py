@@ -13,13 +13,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.scenario.schema import Frozen
 
 
-class Outcome(BaseModel):
+class Outcome(Frozen):
     """One number summarised from a run's time series."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: str = Field(description="Time-series column, e.g. compliance_rate.")
     statistic: Literal["final", "mean", "time_to_threshold"] = Field(

@@ -11,12 +11,20 @@ seeded from the experiment's master seed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import bootstrap, qmc, sobol_indices
+from scipy.stats import bootstrap, sobol_indices
 
 from sim.errors import ScenarioError
+from sim.experiments.designs import saltelli_units
+from sim.experiments.experiment_file import Experiment
+from sim.experiments.sweep import SweepReport, run_experiment
+from sim.runs import layout
+from sim.seeding import make_generator
 
 COLUMNS = [
     "outcome",
@@ -28,18 +36,6 @@ COLUMNS = [
     "total_ci_low",
     "total_ci_high",
 ]
-
-
-def saltelli_units(base_samples: int, dimensions: int, rng: np.random.Generator) -> np.ndarray:
-    """Points of a Saltelli design in the unit cube: rows A, then B, then AB_1 .. AB_d."""
-    both = qmc.Sobol(d=2 * dimensions, rng=rng).random(base_samples)
-    a, b = both[:, :dimensions], both[:, dimensions:]
-    blocks = [a, b]
-    for column in range(dimensions):
-        ab = a.copy()
-        ab[:, column] = b[:, column]
-        blocks.append(ab)
-    return np.vstack(blocks)
 
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,3 +150,58 @@ def analyse(
                 | {key: float(result[key][index]) for key in COLUMNS[2:]}
             )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """A finished sensitivity experiment: its sweep and the Sobol table (also on disk)."""
+
+    sweep: SweepReport
+    indices: pd.DataFrame
+    path: Path
+
+    def table(self) -> str:
+        """The indices as plain text, three decimals."""
+        return self.indices.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def check_sensitivity(experiment: Experiment) -> None:
+    """Raise ScenarioError unless the experiment is a Saltelli design with a [sensitivity]."""
+    spec = experiment.spec
+    if spec.sampling.method != "saltelli" or spec.sensitivity is None:
+        raise ScenarioError(
+            f"{experiment.path}: sensitivity needs sampling.method = 'saltelli' and a "
+            f"[sensitivity] table; found sampling.method = {spec.sampling.method!r}"
+            + ("" if spec.sensitivity else " and no [sensitivity] table")
+        )
+
+
+def sensitivity_experiment(
+    experiment: Experiment, out: Path = Path("results"), **run_options: Any
+) -> SensitivityResult:
+    """Run (or resume) a Saltelli experiment and write its Sobol indices.
+
+    Args:
+        experiment: A loaded experiment (`load_experiment`), checked before any run.
+        out: Parent directory of the experiment's results.
+        **run_options: Passed to `run_experiment` (executor, workers, scheduler, resume,
+            progress).
+    """
+    check_sensitivity(experiment)
+    spec = experiment.spec
+    assert spec.sensitivity is not None
+    report = run_experiment(experiment, out, **run_options)
+    factors = list(experiment.factors)
+    points = int(spec.sampling.points) * (len(factors) + 2)  # type: ignore[arg-type]
+    indices = analyse(
+        report.summary,
+        points,
+        factors,
+        spec.sensitivity.outcomes or list(spec.outcomes),
+        spec.sensitivity.factors or factors,
+        make_generator(spec.experiment.seed, 1),
+        spec.sensitivity.bootstrap_resamples,
+    )
+    path = report.results_dir / layout.SENSITIVITY
+    indices.to_parquet(path, index=False)
+    return SensitivityResult(sweep=report, indices=indices, path=path)

@@ -10,7 +10,6 @@ finished run, and running again skips every finished one.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import os
@@ -24,21 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 from tqdm.auto import tqdm
 
+from sim.experiments.designs import design_points
 from sim.experiments.executors import open_backend, slots_of
-from sim.experiments.experiment_file import Experiment, grid_levels, level_from_unit
+from sim.experiments.experiment_file import Experiment
 from sim.experiments.outcomes import Outcome, summarise_all
-from sim.experiments.sensitivity import saltelli_units
+from sim.runs import layout
 from sim.runs.store import atomic_directory, write_run
 from sim.scenario.schema import Scenario
-from sim.seeding import make_generator
 
-RECORD = "summary.json"
-SUMMARY = "summary.parquet"
+RECORD = layout.RUN_RECORD
+SUMMARY = layout.SUMMARY
 SUMMARY_EVERY_SECONDS = 10.0
 
 
@@ -131,42 +128,6 @@ def execute_run(task: RunTask) -> dict[str, Any]:
 
 def _missing(task: RunTask) -> dict[str, float]:
     return dict.fromkeys(task.outcomes, math.nan)
-
-
-def design_points(experiment: Experiment) -> Iterator[dict[str, Any]]:
-    """Factor values of each design point, in order (one empty point without factors)."""
-    factors = experiment.factors
-    integers = experiment.integer_factors
-    sampling = experiment.spec.sampling
-    if not factors:
-        yield {}
-        return
-    if sampling.method == "grid":
-        levels = [grid_levels(factor, path in integers) for path, factor in factors.items()]
-        for combination in itertools.product(*levels):
-            yield dict(zip(factors, combination, strict=True))
-        return
-    units = unit_points(experiment)
-    for row in units:
-        yield {
-            path: level_from_unit(factor, float(u), path in integers)
-            for (path, factor), u in zip(factors.items(), row, strict=True)
-        }
-
-
-def unit_points(experiment: Experiment) -> np.ndarray:
-    """Sampled design points in the unit cube, one row per point (drawn from the master seed)."""
-    sampling = experiment.spec.sampling
-    dimensions = len(experiment.factors)
-    rng = make_generator(experiment.spec.experiment.seed)
-    count = int(sampling.points)  # type: ignore[arg-type]
-    if sampling.method == "saltelli":
-        return saltelli_units(count, dimensions, rng)
-    if sampling.method == "latin_hypercube":
-        return qmc.LatinHypercube(d=dimensions, rng=rng).random(count)
-    if sampling.method == "sobol":
-        return qmc.Sobol(d=dimensions, rng=rng).random(count)
-    return rng.random((count, dimensions))
 
 
 def plan(experiment: Experiment, results_dir: Path) -> Iterator[RunTask]:
@@ -293,7 +254,7 @@ def _save_experiment_copy(experiment: Experiment, results_dir: Path) -> None:
     )
     staging = results_dir / f".experiment.json.{os.getpid()}.tmp"
     staging.write_text(text)
-    os.replace(staging, results_dir / "experiment.json")
+    os.replace(staging, results_dir / layout.EXPERIMENT_COPY)
 
 
 def run_experiment(

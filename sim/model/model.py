@@ -1,7 +1,22 @@
-"""The Mesa model: cities, population, network and rules, stepped stage by stage.
+"""The Mesa model: cities, populations by actor kind, network and rules, stepped stage by stage.
 
-Each step is one month: behave -> detect -> score -> list -> sanction/reward -> learn ->
-migrate -> collect. Every stage is whole-array work over a population (sim/<stage>.py).
+One step is one month. The stages (sim/model/stages/) run in this order, each over every
+population of the kinds that take part in it (`sim.model.kinds`), kinds in `KINDS` order:
+
+    | #  | call                  | stage module | what                                          |
+    |----|-----------------------|--------------|-----------------------------------------------|
+    | 1  | behave                | behave       | violations, pro-social acts, forced defaults  |
+    | 2  | detect, false_records | detect       | which acts are caught and recorded; errors    |
+    | 3  | recover, apply_records| score        | score recovery toward base, then points       |
+    | 4  | expire, repay,        | listing      | listings end (time, payment, appeal), new     |
+    |    | repair_wrong_records, |              | listings, red list                            |
+    |    | list_new,             |              |                                               |
+    |    | update_redlist        |              |                                               |
+    | 5  | sanction_and_reward   | sanction     | listing costs charged, red-list rewards paid  |
+    | 6  | harm_employees        | sanction     | employers' harmful violations cut income      |
+    | 7  | learn                 | learn        | perceived detection moves toward outcomes     |
+    | 8  | migrate               | migrate      | moves between cities; unrecognised listings   |
+    | 9  | collect               | metrics      | the outcome row of the month                  |
 """
 
 from __future__ import annotations
@@ -10,21 +25,17 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim.errors import ScenarioError
 from sim.model.agents import Citizen, Firm, PopulationAgent
-from sim.model.population import (
-    Citizens,
-    Population,
-    assign_employers,
-    build_citizens,
-    build_firms,
-    reset_scores,
-)
+from sim.model.events import NO_MOVES, Acts, ListingChanges, StepEvents
+from sim.model.kinds import KINDS, ActorKind
+from sim.model.population import Citizens, Population, assign_employers, reset_scores
 from sim.model.rules import RuleTables, compile_rules
 from sim.model.stages.behave import behave
 from sim.model.stages.detect import detect, false_records
 from sim.model.stages.learn import learn
 from sim.model.stages.listing import expire, list_new, repair_wrong_records, repay, update_redlist
-from sim.model.stages.metrics import StepEvents, collect
+from sim.model.stages.metrics import collect
 from sim.model.stages.migrate import migrate
 from sim.model.stages.sanction import harm_employees, sanction_and_reward
 from sim.model.stages.score import apply_records, recover
@@ -35,12 +46,13 @@ TIMESERIES = "timeseries"
 
 
 class CreditModel(mesa.Model):
-    """Citizens and firms in cities under reward and blacklist rules.
+    """Citizens and firms (and any other actor kind) in cities under reward and blacklist rules.
 
     Args:
         scenario: the validated scenario.
         seed: master seed (default: the scenario's); ignored when `rng` is given.
         rng: a ready Generator, e.g. from `sim.seeding.make_generator(seed, design, rep)`.
+        kinds: the actor kinds to simulate, in stepping order (default: citizens, firms).
     """
 
     def __init__(
@@ -48,38 +60,47 @@ class CreditModel(mesa.Model):
         scenario: Scenario,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
+        kinds: tuple[ActorKind, ...] = KINDS,
     ) -> None:
         if rng is None:
             rng = make_generator(scenario.simulation.seed if seed is None else seed)
         super().__init__(rng=rng)
         self.config = scenario
         self.rules: RuleTables = compile_rules(scenario)
-        citizens = build_citizens(self.rng, scenario, self.rules)
-        firms = build_firms(self.rng, scenario, self.rules)
-        assign_employers(
-            self.rng,
-            citizens,
-            firms,
-            scenario.population.employed_share,
-            len(self.rules.city_names),
-        )
-        for population in (citizens, firms):
+        self.kinds = {kind.name: kind for kind in kinds}
+        built = {kind.name: kind.build(self.rng, scenario, self.rules) for kind in kinds}
+        for kind in kinds:
+            if kind.employer_kind in built:
+                assign_employers(
+                    self.rng,
+                    built[kind.name],
+                    built[kind.employer_kind],
+                    scenario.population.employed_share,
+                    len(self.rules.city_names),
+                )
+        for population in built.values():
             reset_scores(population, self.rules)
             update_redlist(population, self.rules, 0)
-        self.citizen_population = PopulationAgent(self, citizens)
-        self.firm_population = PopulationAgent(self, firms)
+        self.population_agents = {
+            name: PopulationAgent(self, population) for name, population in built.items()
+        }
         self.datacollector: mesa.DataCollector | None = None
         self.latest: dict[str, float] = {}
 
     @property
+    def populations(self) -> dict[str, Population]:
+        """Every population's arrays, by actor kind, in stepping order."""
+        return {name: agent.population for name, agent in self.population_agents.items()}
+
+    @property
     def citizens(self) -> Citizens:
         """The citizens' arrays."""
-        return self.citizen_population.population
+        return self.population_agents["citizen"].population  # type: ignore[return-value]
 
     @property
     def firms(self) -> Population:
         """The firms' arrays."""
-        return self.firm_population.population
+        return self.population_agents["firm"].population
 
     @property
     def month(self) -> int:
@@ -101,50 +122,69 @@ class CreditModel(mesa.Model):
         rows = np.sort(chooser.choice(self.citizens.size, size=count, replace=False))
         return [self.citizen(int(row)) for row in rows]
 
+    def change_policy(self, scenario: Scenario) -> None:
+        """Run under new rules from the next month on (the one way to change policy mid-run).
+
+        The agents' arrays index cities, schemes and behaviours by position, so those must
+        keep their names and order; listings already made keep their end date.
+
+        Raises:
+            ScenarioError: the new scenario renames, adds or drops a city, scheme or behaviour.
+        """
+        for table in ("cities", "schemes", "behaviours"):
+            old, new = list(getattr(self.config, table)), list(getattr(scenario, table))
+            if old != new:
+                raise ScenarioError(
+                    f"change_policy: {table} must stay the same mid-run (have {old}, got {new})"
+                )
+        self.config = scenario
+        self.rules = compile_rules(scenario)
+
     def step(self) -> None:
-        """Simulate one month."""
+        """Simulate one month: the stages of the table in the module docstring, in order."""
         rng, rules, scenario, month = self.rng, self.rules, self.config, self.month
-        citizens, firms = self.citizens, self.firms
-        citizen_acts = behave(rng, citizens, rules, scenario, month)
-        firm_acts = behave(rng, firms, rules, scenario, month)
-        expired = paid = repaired = newly_listed = 0
-        for population, acts in ((citizens, citizen_acts), (firms, firm_acts)):
-            detect(rng, population, rules, acts, month)
+        populations = self.populations
+        kinds = [self.kinds[name] for name in populations]
+        acts: dict[str, Acts] = {}
+        for kind in kinds:  # 1
+            acts[kind.name] = behave(rng, populations[kind.name], kind, rules, scenario, month)
+        listings: dict[str, ListingChanges] = {}
+        for kind in kinds:
+            population, own = populations[kind.name], acts[kind.name]
+            detect(rng, population, rules, own, month)  # 2
             wrong = false_records(rng, population, rules, scenario, month)
-            recover(population, rules)
-            apply_records(population, rules, acts, wrong, scenario.records.false_record_points)
-            if population is citizens:
-                expired = expire(population, rules).size
-                paid = repay(rng, population, rules, scenario).size
-                repaired = repair_wrong_records(rng, population, rules, scenario).size
-                newly_listed = list_new(population, rules, acts, wrong).size
-            else:
-                expire(population, rules)
-                repay(rng, population, rules, scenario)
-                repair_wrong_records(rng, population, rules, scenario)
-                list_new(population, rules, acts, wrong)
+            recover(population, rules)  # 3
+            apply_records(population, rules, own, wrong, scenario.records.false_record_points)
+            listings[kind.name] = ListingChanges(  # 4
+                expired=expire(population, rules).size,
+                paid_after_listing=repay(rng, population, rules, scenario).size,
+                repaired=repair_wrong_records(rng, population, rules, scenario).size,
+                newly_listed=list_new(population, rules, own, wrong).size,
+            )
             update_redlist(population, rules, month)
-        transfers = sanction_and_reward(citizens, rules, scenario)
-        firm_transfers = sanction_and_reward(firms, rules, scenario)
-        harm_employees(citizens, firms, rules, firm_acts)
-        learn(rng, citizens, citizen_acts, scenario)
-        learn(rng, firms, firm_acts, scenario)
-        moves = migrate(rng, citizens, rules, scenario, month)
-        events = StepEvents(
-            citizen_acts=citizen_acts,
-            firm_acts=firm_acts,
-            newly_listed=newly_listed,
-            expired=expired,
-            paid_after_listing=paid,
-            repaired=repaired,
-            transfers=transfers,
-            sanction_cost_firms_yuan=firm_transfers.sanction_cost_yuan,
-            moves=moves,
-        )
-        self.latest = collect(
+        transfers = {  # 5
+            kind.name: sanction_and_reward(populations[kind.name], rules) for kind in kinds
+        }
+        for kind in kinds:  # 6
+            if kind.employer_kind in populations:
+                employers = kind.employer_kind
+                harm_employees(
+                    populations[kind.name], populations[employers], rules, acts[employers]
+                )
+        for kind in kinds:  # 7
+            learn(rng, populations[kind.name], acts[kind.name], scenario)
+        moves = {  # 8
+            kind.name: (
+                migrate(rng, populations[kind.name], rules, scenario, month)
+                if kind.migrates
+                else NO_MOVES
+            )
+            for kind in kinds
+        }
+        events = StepEvents(acts=acts, listings=listings, transfers=transfers, moves=moves)
+        self.latest = collect(  # 9
             self.steps,
-            citizens,
-            firms,
+            populations,
             rules,
             events,
             scenario.population.people_scale,

@@ -7,71 +7,142 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.network import CityPeers, Peers, SocialNetwork, small_world
-from sim.model.rules import ACTORS, RuleTables
-from sim.scenario.schema import Scenario
+from sim.model.rules import RuleTables
+from sim.scenario.schema import ACTORS, Scenario
 
 NOT_LISTED, CHOSEN, INVOLUNTARY, FALSE_RECORD = 0, 1, 2, 3
 LISTING_CAUSES = ("not_listed", "chosen", "involuntary", "false_record")
 
 
+@dataclass(frozen=True)
+class AgentArray:
+    """One per-agent array, declared once: allocation, agents.parquet and docs/output.md.
+
+    Attributes:
+        name: attribute of the population (`population.<name>`).
+        dtype: NumPy dtype of the array.
+        fill: value a new array starts at (arrays `drawn` by a builder have none).
+        unit: unit or type as docs/output.md shows it.
+        meaning: one line for docs/ODD.md and docs/output.md.
+        drawn: drawn by the population's builder rather than allocated at `fill`.
+        column: column in agents.parquet (None: not written).
+        encoding: how the column is written: "plain", "city" (dictionary of city names),
+            "cause" (dictionary of LISTING_CAUSES), "mean" (mean over behaviours),
+            "one_based" (value + 1).
+        kinds: the actor kinds that have it (empty: every kind); others get `absent` on disk.
+        absent: the column's value for kinds without the array.
+    """
+
+    name: str
+    dtype: type
+    fill: float | int | bool | None
+    unit: str
+    meaning: str
+    drawn: bool = False
+    column: str | None = None
+    encoding: str = "plain"
+    kinds: tuple[str, ...] = ()
+    absent: float | int | bool = 0
+
+
+AGENT_ARRAYS: tuple[AgentArray, ...] = (
+    AgentArray("city", np.int64, None, "dictionary of city names",
+               "City the agent lives in at the end.", drawn=True, column="city",
+               encoding="city"),
+    AgentArray("income", np.float64, None, "float64, yuan/month",
+               "Normal monthly income (citizens) or profit (firms), before shocks.",
+               drawn=True, column="income_yuan"),
+    AgentArray("honesty", np.float32, None, "float32, income share",
+               "Intrinsic cost of violating.", drawn=True),
+    AgentArray("risk_attitude", np.float32, None, "float32",
+               "Penalty exponent theta (<1 risk-seeking, >1 risk-averse).", drawn=True),
+    AgentArray("profession", np.int64, None, "int64", "Profession index (firms: 0).",
+               drawn=True),
+    AgentArray("registration_draw", np.float32, None, "float32",
+               "U(0,1); registered once coverage exceeds it (-1: always).", drawn=True),
+    AgentArray("score", np.float64, 0.0, "float64, points",
+               "Credit score at the end (0 in a city without a scheme).", column="score"),
+    AgentArray("blacklisted", np.bool_, False, "bool", "On a blacklist at the end.",
+               column="blacklisted"),
+    AgentArray("listing_months_left", np.int64, 0, "int64, months",
+               "Months left of the current listing (meaningless if permanent)."),
+    AgentArray("listing_permanent", np.bool_, False, "bool",
+               'The current listing never ends ("once untrustworthy, always restricted").',
+               column="listing_permanent"),
+    AgentArray("listing_city", np.int64, 0, "int64", "City whose list holds the agent."),
+    AgentArray("listing_behaviour", np.int64, -1, "int64",
+               "Behaviour that caused the listing (-1: a wrong record)."),
+    AgentArray("listing_cause", np.int8, 0, "dictionary of strings",
+               "Why the agent is listed: `not_listed`, `chosen` (a chosen violation), "
+               "`involuntary` (a forced default) or `false_record` (a wrong record).",
+               column="listing_cause", encoding="cause"),
+    AgentArray("times_listed", np.int32, 0, "int32", "Listings over the run.",
+               column="times_listed"),
+    AgentArray("months_listed", np.int32, 0, "int32, months",
+               "Months spent blacklisted over the run (months in which sanctions were "
+               "charged).", column="months_listed"),
+    AgentArray("redlisted", np.bool_, False, "bool", "On the red list at the end.",
+               column="redlisted"),
+    AgentArray("false_record_points", np.float64, 0.0, "float64, points",
+               "Unrepaired wrong deductions."),
+    AgentArray("violated", np.bool_, False, "bool", "Violated this step."),
+    AgentArray("involuntary_violation", np.bool_, False, "bool", "Forced to violate this step."),
+    AgentArray("employer_harm", np.float64, 0.0, "float64, income share",
+               "Income share lost to the employer's violations this step."),
+    AgentArray("rewards_yuan", np.float64, 0.0, "float64, yuan",
+               "Value of red-list rewards received over the run.", column="rewards_yuan"),
+    AgentArray("sanction_cost_yuan", np.float64, 0.0, "float64, yuan",
+               "Cost of sanctions and shaming borne over the run.",
+               column="sanction_cost_yuan"),
+    AgentArray("fines_yuan", np.float64, 0.0, "float64, yuan",
+               "Fines paid over the run (every detected violation is fined).",
+               column="fines_yuan"),
+    AgentArray("perceived_detection", np.float32, None, "float32, probability",
+               "Mean of the agent's perceived detection probabilities over the behaviours "
+               "it can do.", drawn=True, column="perceived_detection", encoding="mean"),
+    AgentArray("debtor", np.bool_, None, "bool",
+               "Holds a loan (citizens; always false for firms).", drawn=True,
+               column="debtor"),
+    AgentArray("income_quintile", np.int64, None, "int64",
+               "Income quintile 1 (poorest) .. 5 (citizens); 0 for firms.", drawn=True,
+               column="income_quintile", encoding="one_based", kinds=("citizen",)),
+    AgentArray("income_rank", np.float64, None, "float64",
+               "Fractional income rank in (0, 1), fixed at start.", drawn=True,
+               kinds=("citizen",)),
+    AgentArray("employer", np.int64, -1, "int64",
+               "Row of the employing firm (citizens); -1 for none and for firms.",
+               column="employer", kinds=("citizen",), absent=-1),
+)  # fmt: skip
+ALLOCATED = tuple(array for array in AGENT_ARRAYS if not array.drawn and not array.kinds)
+
+
 @dataclass
 class Population:
-    """One kind of agent (citizens or firms): one array per attribute.
+    """One kind of agent (citizens, firms, ...): one array per attribute (AGENT_ARRAYS).
 
+    The builder passes the drawn arrays; the others are allocated at their declared fill.
     `behaviours` holds the global behaviour indices this population can do; column k of
     `perceived_detection` belongs to behaviour `behaviours[k]`.
     """
 
     actor: str
-    city: np.ndarray  # int64 city index
-    income: np.ndarray  # float64 yuan/month (profit for firms)
-    honesty: np.ndarray  # float32 intrinsic cost of violating (income share)
-    risk_attitude: np.ndarray  # float32 penalty exponent theta
-    profession: np.ndarray  # int64 profession index (firms: 0)
-    registration_draw: (
-        np.ndarray
-    )  # float32 U(0,1); registered once coverage exceeds it (-1: always)
-    debtor: np.ndarray  # bool
+    city: np.ndarray
+    income: np.ndarray
+    honesty: np.ndarray
+    risk_attitude: np.ndarray
+    profession: np.ndarray
+    registration_draw: np.ndarray
+    debtor: np.ndarray
     behaviours: np.ndarray  # int64 global behaviour indices
-    perceived_detection: np.ndarray  # float32 [n, len(behaviours)]
+    perceived_detection: np.ndarray  # [n, len(behaviours)]
     peers: Peers
-    score: np.ndarray = field(init=False)  # float64 points
-    blacklisted: np.ndarray = field(init=False)  # bool
-    listing_months_left: np.ndarray = field(init=False)  # int64, meaningless if permanent
-    listing_permanent: np.ndarray = field(init=False)  # bool
-    listing_city: np.ndarray = field(init=False)  # int64 city whose list holds the agent
-    listing_behaviour: np.ndarray = field(init=False)  # int64 global behaviour, -1 false
-    listing_cause: np.ndarray = field(init=False)  # int8 LISTING_CAUSES index
-    times_listed: np.ndarray = field(init=False)  # int32
-    months_listed: np.ndarray = field(init=False)  # int32 cumulative
-    redlisted: np.ndarray = field(init=False)  # bool
-    false_record_points: np.ndarray = field(init=False)  # float64 unrepaired wrong deductions
-    violated: np.ndarray = field(init=False)  # bool: violated this step
-    involuntary_violation: np.ndarray = field(init=False)  # bool: forced this step
-    employer_harm: np.ndarray = field(init=False)  # float64 income share lost this step
-    rewards_yuan: np.ndarray = field(init=False)  # float64 cumulative reward value
-    sanction_cost_yuan: np.ndarray = field(init=False)  # float64 cumulative sanction cost
-    fines_yuan: np.ndarray = field(init=False)  # float64 cumulative fines
+    rules_actor: str = ""  # whose behaviours and sanctions apply (default: `actor`)
 
     def __post_init__(self) -> None:
+        self.rules_actor = self.rules_actor or self.actor
         n = self.city.size
-        self.score = np.zeros(n)
-        self.blacklisted = np.zeros(n, dtype=bool)
-        self.listing_months_left = np.zeros(n, dtype=np.int64)
-        self.listing_permanent = np.zeros(n, dtype=bool)
-        self.listing_city = np.zeros(n, dtype=np.int64)
-        self.listing_behaviour = np.full(n, -1, dtype=np.int64)
-        self.listing_cause = np.zeros(n, dtype=np.int8)
-        self.times_listed = np.zeros(n, dtype=np.int32)
-        self.months_listed = np.zeros(n, dtype=np.int32)
-        self.redlisted = np.zeros(n, dtype=bool)
-        self.false_record_points = np.zeros(n)
-        self.violated = np.zeros(n, dtype=bool)
-        self.involuntary_violation = np.zeros(n, dtype=bool)
-        self.employer_harm = np.zeros(n)
-        self.rewards_yuan = np.zeros(n)
-        self.sanction_cost_yuan = np.zeros(n)
-        self.fines_yuan = np.zeros(n)
+        for array in ALLOCATED:
+            setattr(self, array.name, np.full(n, array.fill, dtype=array.dtype))
 
     @property
     def size(self) -> int:
@@ -80,17 +151,17 @@ class Population:
 
     @property
     def actor_index(self) -> int:
-        """0 for citizens, 1 for firms (column of the by-actor rule tables)."""
-        return ACTORS.index(self.actor)
+        """Column of the by-actor rule tables (0 citizens, 1 firms)."""
+        return ACTORS.index(self.rules_actor)
 
 
 @dataclass
 class Citizens(Population):
-    """Citizens: a Population with income groups, employers and a social network."""
+    """Citizens: a Population with income groups and employers (AGENT_ARRAYS, kind citizen)."""
 
-    income_quintile: np.ndarray = field(default=None)  # int64 0..4, fixed at start
-    income_rank: np.ndarray = field(default=None)  # float64 fractional rank in (0, 1)
-    employer: np.ndarray = field(default=None)  # int64 firm index, -1 none
+    income_quintile: np.ndarray = field(default=None)  # 0..4, fixed at start
+    income_rank: np.ndarray = field(default=None)
+    employer: np.ndarray = field(default=None)
 
 
 def _gamma(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import Scenario
-
-ACTORS = ("citizen", "firm")
+from sim.scenario.schema import ACTORS, Scenario
 
 
 def annuity_months(months: np.ndarray | float, monthly_discount_rate: float) -> np.ndarray:
@@ -62,12 +60,13 @@ class RuleTables:
     points: np.ndarray  # [S+1, B]
     scored: np.ndarray  # [S+1, B] bool: a record changes the score or lists
     serious: np.ndarray  # [S+1, B] bool: a record lists the agent
-    sanction_cost: np.ndarray  # [S+1, 2] income share per month, by actor
+    sanction_cost: np.ndarray  # [S+1, A] income share per month, by actor
+    listing_burden: np.ndarray  # [S+1, A] sanction cost + published x shame, income share
     restricts_flights: np.ndarray  # [S+1] bool
     restricts_trains: np.ndarray  # [S+1] bool
     blocked_flights_per_month: np.ndarray  # [S+1] blocked ticket purchases per listed person
     blocked_trains_per_month: np.ndarray  # [S+1]
-    reward_value: np.ndarray  # [S+1, 2] income share per month, by actor
+    reward_value: np.ndarray  # [S+1, A] income share per month, by actor
     listing_value: np.ndarray  # [S+1, B] discounted months of one listing
 
     city_names: tuple[str, ...]
@@ -262,6 +261,8 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         scored=scored,
         serious=serious,
         sanction_cost=sanction_cost,
+        listing_burden=sanction_cost
+        + flags["published"][:, None] * scenario.decision.shame_income_share,
         restricts_flights=flights,
         restricts_trains=trains,
         blocked_flights_per_month=blocked["flights"],

@@ -29,7 +29,8 @@ import pyarrow.parquet as pq
 from plotly.offline import get_plotlyjs
 
 from sim.errors import ScenarioError
-from sim.outputs import charts
+from sim.outputs import charts, labels
+from sim.runs import layout
 
 FORMATS = ("html", "png", "svg")
 IMAGE_WIDTH = 1000
@@ -80,9 +81,9 @@ def results_kind(path: Path) -> str:
         raise ScenarioError(f"{path}: no such directory")
     if not path.is_dir():
         raise ScenarioError(f"{path}: not a directory; give a run or experiment results directory")
-    if (path / "summary.parquet").is_file():
+    if (path / layout.SUMMARY).is_file():
         return "experiment"
-    if (path / "manifest.json").is_file():
+    if (path / layout.MANIFEST).is_file():
         return "run"
     raise ScenarioError(
         f"{path}: no manifest.json (a run) or summary.parquet (an experiment) found; "
@@ -104,20 +105,20 @@ def _timeseries_columns(path: Path) -> list[str]:
 
 
 def read_runs(
-    run_dirs: Iterable[Path], labels: Sequence[str] | None = None
+    run_dirs: Iterable[Path], designs: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stacked time series and per-quintile agent tables of runs, tagged with run and design.
 
     Agent tables are reduced run by run (`charts.quintile_table`), so memory stays small.
     """
     run_dirs = list(run_dirs)
-    labels = list(labels) if labels is not None else [""] * len(run_dirs)
+    designs = list(designs) if designs is not None else [""] * len(run_dirs)
     series, quintiles = [], []
-    for run_dir, design in zip(run_dirs, labels, strict=True):
-        path = run_dir / "timeseries.parquet"
+    for run_dir, design in zip(run_dirs, designs, strict=True):
+        path = run_dir / layout.TIMESERIES
         frame = pd.read_parquet(path, columns=_timeseries_columns(path))
         series.append(frame.assign(run_id=run_dir.name, design=design))
-        agents = pd.read_parquet(run_dir / "agents.parquet", columns=AGENT_COLUMNS)
+        agents = pd.read_parquet(run_dir / layout.AGENTS, columns=AGENT_COLUMNS)
         agents = agents.assign(run_id=run_dir.name, design=design)
         quintiles.append(charts.quintile_table(agents))
     return pd.concat(series, ignore_index=True), pd.concat(quintiles, ignore_index=True)
@@ -137,24 +138,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 # --- Words -----------------------------------------------------------------------------------
 
 
-def _percent(value: float) -> str:
-    return f"{value:.1%}" if np.isfinite(value) else "n/a"
-
-
-def _people(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def _difference(value: float, name: str, percent: Collection[str] = ()) -> str:
-    if not np.isfinite(value):
-        return "n/a"
-    if charts.is_percent(name, percent):
-        return f"{value * 100:+.2f}"
-    return f"{value:+,.4g}"
-
-
 def _plain(name: str) -> str:
-    return charts.label(name).split(",")[0].lower()
+    return labels.label(name).split(",")[0].lower()
 
 
 def shares(definitions: dict[str, Any]) -> set[str]:
@@ -163,7 +148,7 @@ def shares(definitions: dict[str, Any]) -> set[str]:
         name
         for name, outcome in definitions.items()
         if outcome.get("statistic") != "time_to_threshold"
-        and charts.is_percent(str(outcome.get("metric", "")).split("__")[0])
+        and labels.is_percent(str(outcome.get("metric", "")).split("__")[0])
     }
 
 
@@ -183,41 +168,41 @@ def run_summary(
         + (f" from {start_year}" if start_year else "")
         + f", seed {manifest.get('seed')}.",
         f"Compliance (citizens who broke no rule in the month) went from "
-        f"{_percent(first['compliance_rate'])} in month {int(first['step'])} to "
-        f"{_percent(last['compliance_rate'])} in month {months}.",
+        f"{labels.percent(first['compliance_rate'])} in month {int(first['step'])} to "
+        f"{labels.percent(last['compliance_rate'])} in month {months}.",
     ]
     listed = last["blacklisted_share"]
     sentence = (
-        f"At the end {_percent(listed)} of citizens were blacklisted "
-        f"({_people(last.get('blacklisted_people', np.nan))} people)"
+        f"At the end {labels.percent(listed)} of citizens were blacklisted "
+        f"({labels.people(last.get('blacklisted_people', np.nan))} people)"
     )
     if listed > 0:
         sentence += (
-            f"; of these, {_percent(last['involuntary_blacklisted_share'])} were listed after an "
-            f"income shock left them unable to pay (involuntary) and "
-            f"{_percent(last['false_positive_blacklisted_share'])} on a wrong record"
+            f"; of these, {labels.percent(last['involuntary_blacklisted_share'])} were listed "
+            f"after an income shock left them unable to pay (involuntary) and "
+            f"{labels.percent(last['false_positive_blacklisted_share'])} on a wrong record"
         )
     sentences.append(sentence + ".")
     if last.get("flight_banned", 0) > 0 or last.get("train_banned", 0) > 0:
         sentences.append(
-            f"{_people(last['flight_banned'])} people were barred from flights and "
-            f"{_people(last['train_banned'])} from high-speed trains at the end."
+            f"{labels.people(last['flight_banned'])} people were barred from flights and "
+            f"{labels.people(last['train_banned'])} from high-speed trains at the end."
         )
     rewards = quintiles.groupby("quintile")["reward_share"].mean()
     if len(rewards) and quintiles["rewards_yuan"].sum() > 0:
         sentences.append(
-            f"{_percent(last['redlisted_share'])} of citizens were red-listed; over the run the "
-            f"poorest fifth received {_percent(rewards.iloc[0])} of all reward value and the "
-            f"richest fifth {_percent(rewards.iloc[-1])}."
+            f"{labels.percent(last['redlisted_share'])} of citizens were red-listed; over the "
+            f"run the poorest fifth received {labels.percent(rewards.iloc[0])} of all reward "
+            f"value and the richest fifth {labels.percent(rewards.iloc[-1])}."
         )
     else:
-        sentences.append(f"{_percent(last['redlisted_share'])} of citizens were red-listed.")
+        sentences.append(f"{labels.percent(last['redlisted_share'])} of citizens were red-listed.")
     if len(cities) > 1:
         final = {city: last[f"compliance_rate__{city}"] for city in cities}
         best, worst = max(final, key=final.get), min(final, key=final.get)
         sentences.append(
-            f"Compliance at the end was highest in {best} ({_percent(final[best])}) and lowest "
-            f"in {worst} ({_percent(final[worst])})."
+            f"Compliance at the end was highest in {best} ({labels.percent(final[best])}) and "
+            f"lowest in {worst} ({labels.percent(final[worst])})."
         )
     return sentences
 
@@ -228,7 +213,7 @@ def _pick_outcome(
     """The first outcome measuring one of `metrics` (from experiment.json), else by name."""
     for metric in metrics:
         for outcome in outcomes:
-            name = outcome.removeprefix(charts.OUTCOME_PREFIX)
+            name = outcome.removeprefix(labels.OUTCOME_PREFIX)
             if str(definitions.get(name, {}).get("metric", "")).split("__")[0] == metric:
                 return outcome
     for word in words:
@@ -260,7 +245,7 @@ def experiment_summary(
     failed = len(summary) - len(ok)
     name = summary["experiment"].iloc[0] if "experiment" in summary and len(summary) else "?"
     designs = charts.design_order(summary)
-    factors = charts.factor_columns(summary)
+    factors = labels.factor_columns(summary)
     sentence = f"Experiment {name}: {len(summary)} runs, {len(ok)} finished"
     sentence += f", {failed} failed (see the error column of summary.parquet)" if failed else ""
     if ok.empty:
@@ -277,16 +262,16 @@ def experiment_summary(
     sentences = [sentence + "."]
     if comparison is not None and len(comparison):
         outcomes = list(dict.fromkeys(comparison["outcome"]))
-        chosen = headline_outcomes([f"{charts.OUTCOME_PREFIX}{o}" for o in outcomes], definitions)
-        shown = [o.removeprefix(charts.OUTCOME_PREFIX) for o in chosen if o] or outcomes[:2]
+        chosen = headline_outcomes([f"{labels.OUTCOME_PREFIX}{o}" for o in outcomes], definitions)
+        shown = [o.removeprefix(labels.OUTCOME_PREFIX) for o in chosen if o] or outcomes[:2]
         for row in comparison[comparison["outcome"].isin(shown)].itertuples(index=False):
             significant = row.ci_low > 0 or row.ci_high < 0
-            unit = " percentage points" if charts.is_percent(row.outcome, percent) else ""
+            unit = " percentage points" if labels.is_percent(row.outcome, percent) else ""
             sentences.append(
                 f"{row.design} against {row.baseline}: {_plain(row.outcome)} "
-                f"{_difference(row.mean_difference, row.outcome, percent)}{unit} "
-                f"(95% CI {_difference(row.ci_low, row.outcome, percent)} to "
-                f"{_difference(row.ci_high, row.outcome, percent)}, {row.n_pairs} pairs)"
+                f"{labels.difference(row.mean_difference, row.outcome, percent)}{unit} "
+                f"(95% CI {labels.difference(row.ci_low, row.outcome, percent)} to "
+                f"{labels.difference(row.ci_high, row.outcome, percent)}, {row.n_pairs} pairs)"
                 + ("." if significant else "; the interval includes zero.")
             )
         if len(shown) < len(outcomes):
@@ -295,30 +280,30 @@ def experiment_summary(
                 "(comparison.parquet holds the numbers)."
             )
     elif factors:
-        for outcome in charts.outcome_columns(ok)[:4]:
+        for outcome in labels.outcome_columns(ok)[:4]:
             means = ok.groupby(factors, dropna=False)[outcome].mean().dropna()
             if means.empty:
                 continue
-            more_is_better = definitions.get(outcome.removeprefix(charts.OUTCOME_PREFIX), {}).get(
+            more_is_better = definitions.get(outcome.removeprefix(labels.OUTCOME_PREFIX), {}).get(
                 "more_is_better"
             )
             where = means.idxmax() if more_is_better is not False else means.idxmin()
             where = where if isinstance(where, tuple) else (where,)
             at = ", ".join(
-                f"{_plain(f)} = {charts.formatted(v, f, percent)}"
+                f"{_plain(f)} = {labels.formatted(v, f, percent)}"
                 for f, v in zip(factors, where, strict=True)
             )
             best = "highest" if more_is_better is not False else "lowest"
             sentences.append(
-                f"{charts.label(outcome).split(',')[0]} ranged from "
-                f"{charts.formatted(means.min(), outcome, percent)} to "
-                f"{charts.formatted(means.max(), outcome, percent)} across points; {best} at {at}."
+                f"{labels.label(outcome).split(',')[0]} ranged from "
+                f"{labels.formatted(means.min(), outcome, percent)} to "
+                f"{labels.formatted(means.max(), outcome, percent)} across points; {best} at {at}."
             )
     if sensitivity is not None and len(sensitivity):
         for outcome, part in sensitivity.groupby("outcome", sort=False):
             top = part.loc[part["total"].idxmax()]
             sentences.append(
-                f"{charts.label(outcome).split(',')[0]} depends most on {_plain(top['factor'])}: "
+                f"{labels.label(outcome).split(',')[0]} depends most on {_plain(top['factor'])}: "
                 f"total Sobol index {top['total']:.2f} (95% CI {top['total_ci_low']:.2f} to "
                 f"{top['total_ci_high']:.2f}), first order {top['first_order']:.2f}."
             )
@@ -331,7 +316,7 @@ def experiment_summary(
 def run_report(run_dir: Path) -> Report:
     """The report of one run: time series, cities, income quintiles."""
     run_dir = Path(run_dir)
-    manifest = _read_json(run_dir / "manifest.json")
+    manifest = _read_json(run_dir / layout.MANIFEST)
     timeseries, quintiles = read_runs([run_dir])
     report = Report(
         title=f"Run {manifest.get('run_id', run_dir.name)}",
@@ -354,10 +339,10 @@ def _point_labels(summary: pd.DataFrame, factors: list[str]) -> pd.Series:
 def experiment_report(experiment_dir: Path) -> Report:
     """The report of an experiment: designs, sweeps, comparisons and sensitivity that apply."""
     experiment_dir = Path(experiment_dir)
-    summary = pd.read_parquet(experiment_dir / "summary.parquet")
-    comparison = _read_optional(experiment_dir / "comparison.parquet")
-    sensitivity = _read_optional(experiment_dir / "sensitivity.parquet")
-    spec = _read_json(experiment_dir / "experiment.json").get("experiment", {})
+    summary = pd.read_parquet(experiment_dir / layout.SUMMARY)
+    comparison = _read_optional(experiment_dir / layout.COMPARISON)
+    sensitivity = _read_optional(experiment_dir / layout.SENSITIVITY)
+    spec = _read_json(experiment_dir / layout.EXPERIMENT_COPY).get("experiment", {})
     definitions = spec.get("outcomes", {})
     percent = shares(definitions)
     if "design" not in summary:
@@ -368,8 +353,8 @@ def experiment_report(experiment_dir: Path) -> Report:
         baseline = str(comparison["baseline"].iloc[0])
     designs = charts.design_order(summary, baseline)
     ok = charts.finished(summary)
-    factors = charts.factor_columns(summary)
-    outcomes = charts.outcome_columns(summary)
+    factors = labels.factor_columns(summary)
+    outcomes = labels.outcome_columns(summary)
     name = summary["experiment"].iloc[0] if "experiment" in summary and len(summary) else ""
     report = Report(
         title=f"Experiment {name or experiment_dir.name}",
@@ -382,12 +367,12 @@ def experiment_report(experiment_dir: Path) -> Report:
     run_dirs = [experiment_dir / run for run in ok["run_id"]]
     present = [d.is_dir() for d in run_dirs]
     if any(present):
-        labels = ok["design"].to_numpy()
+        run_designs = ok["design"].to_numpy()
         if not designs and factors and ok["point"].nunique() <= MAX_GROUPS_OVER_TIME:
-            labels = _point_labels(ok, factors).to_numpy()
+            run_designs = _point_labels(ok, factors).to_numpy()
         chosen = [i for i, here in enumerate(present) if here]
-        timeseries, quintiles = read_runs([run_dirs[i] for i in chosen], labels[chosen])
-        order = designs or list(dict.fromkeys(labels))
+        timeseries, quintiles = read_runs([run_dirs[i] for i in chosen], run_designs[chosen])
+        order = designs or list(dict.fromkeys(run_designs))
         report.charts.append(
             Chart("over_time", charts.compliance_over_time(timeseries, designs=order))
         )
@@ -414,14 +399,14 @@ def experiment_report(experiment_dir: Path) -> Report:
     varied = [f for f in factors if ok[f].nunique() > 1]
     if varied and outcomes and len(designs) <= 1:
         for factor in varied:
-            stem = factor.removeprefix(charts.FACTOR_PREFIX).replace(".", "_")
+            stem = factor.removeprefix(labels.FACTOR_PREFIX).replace(".", "_")
             report.charts.append(
                 Chart(f"response_{stem}", charts.sweep_response(summary, factor, outcomes, percent))
             )
         grid = [f for f in varied if ok[f].nunique() <= charts.MAX_LEVELS]
         if len(grid) >= 2:
             for outcome in [o for o in (compliance, exclusion) if o] or outcomes[:2]:
-                stem = outcome.removeprefix(charts.OUTCOME_PREFIX)
+                stem = outcome.removeprefix(labels.OUTCOME_PREFIX)
                 report.charts.append(
                     Chart(
                         f"heatmap_{stem}",
@@ -550,7 +535,7 @@ def write_report(path: Path, formats: str | Sequence[str] = ("html",)) -> Writte
     path = Path(path)
     formats = parse_formats(formats)
     report = build_report(path)
-    html_path = path / "report.html"
+    html_path = path / layout.REPORT
     staging = path / f".report.html.{os.getpid()}.tmp"
     staging.write_text(render_html(report), encoding="utf-8")
     os.replace(staging, html_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.outputs.charts import COMPLIANT, DESIGN_COLOURS, FONT, TEMPLATE, VIOLATING
+from sim.outputs.style import COMPLIANT, DESIGN_COLOURS, FONT, TEMPLATE, VIOLATING
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:

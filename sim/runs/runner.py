@@ -40,12 +40,12 @@ class RunResult:
         return self.model.timeseries()
 
     def agents(self) -> pa.Table:
-        """Final state of every citizen and firm."""
+        """Final state of every agent, kind by kind (citizens first, then firms)."""
         rules = self.model.rules
         return pa.concat_tables(
             [
-                agents_table(self.model.citizens, rules.city_names),
-                agents_table(self.model.firms, rules.city_names),
+                agents_table(population, rules.city_names)
+                for population in self.model.populations.values()
             ]
         )
 

@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.model.population import LISTING_CAUSES, Population
+from sim.model.population import AGENT_ARRAYS, LISTING_CAUSES, AgentArray, Population
+from sim.runs import layout
 
 PACKAGES = ("creditsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic")
 
@@ -38,39 +39,32 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def _encoded(array: AgentArray, values: np.ndarray, city_names: tuple[str, ...]) -> Any:
+    """One agents.parquet column from a population's array (see AgentArray.encoding)."""
+    if array.encoding == "city":
+        return pa.DictionaryArray.from_arrays(values.astype(np.int32), pa.array(city_names))
+    if array.encoding == "cause":
+        return pa.DictionaryArray.from_arrays(values.astype(np.int32), pa.array(LISTING_CAUSES))
+    if array.encoding == "mean":
+        return values.mean(axis=1) if values.shape[1] else np.zeros(values.shape[0], np.float32)
+    if array.encoding == "one_based":
+        return values + 1
+    return values
+
+
 def agents_table(population: Population, city_names: tuple[str, ...]) -> pa.Table:
-    """Final state of every agent of one population as an Arrow table."""
+    """Final state of every agent of one population as an Arrow table (AGENT_ARRAYS order)."""
     columns: dict[str, Any] = {
         "kind": pa.array(np.full(population.size, population.actor)),
         "row": np.arange(population.size),
-        "city": pa.DictionaryArray.from_arrays(
-            population.city.astype(np.int32), pa.array(city_names)
-        ),
-        "income_yuan": population.income,
-        "score": population.score,
-        "blacklisted": population.blacklisted,
-        "listing_permanent": population.listing_permanent,
-        "listing_cause": pa.DictionaryArray.from_arrays(
-            population.listing_cause.astype(np.int32), pa.array(LISTING_CAUSES)
-        ),
-        "times_listed": population.times_listed,
-        "months_listed": population.months_listed,
-        "redlisted": population.redlisted,
-        "rewards_yuan": population.rewards_yuan,
-        "sanction_cost_yuan": population.sanction_cost_yuan,
-        "fines_yuan": population.fines_yuan,
-        "perceived_detection": population.perceived_detection.mean(axis=1)
-        if population.perceived_detection.shape[1]
-        else np.zeros(population.size, dtype=np.float32),
-        "debtor": population.debtor,
-        "income_quintile": getattr(population, "income_quintile", None),
-        "employer": getattr(population, "employer", None),
     }
-    if columns["income_quintile"] is None:
-        columns["income_quintile"] = np.zeros(population.size, dtype=np.int64)
-        columns["employer"] = np.full(population.size, -1, dtype=np.int64)
-    else:
-        columns["income_quintile"] = columns["income_quintile"] + 1
+    for array in AGENT_ARRAYS:
+        if array.column is None:
+            continue
+        if array.kinds and population.actor not in array.kinds:
+            columns[array.column] = np.full(population.size, array.absent, dtype=array.dtype)
+        else:
+            columns[array.column] = _encoded(array, getattr(population, array.name), city_names)
     return pa.table(columns)
 
 
@@ -108,15 +102,35 @@ def write_run(
     """Write a run's files atomically into `run_dir` (replacing an older one)."""
     with atomic_directory(run_dir) as staging:
         pq.write_table(
-            pa.Table.from_pandas(timeseries, preserve_index=False), staging / "timeseries.parquet"
+            pa.Table.from_pandas(timeseries, preserve_index=False), staging / layout.TIMESERIES
         )
-        pq.write_table(agents, staging / "agents.parquet")
+        pq.write_table(agents, staging / layout.AGENTS)
         if extra is not None:
             extra(staging)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+        (staging / layout.MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
     return Path(run_dir)
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     """The manifest of a finished run."""
-    return json.loads((Path(run_dir) / "manifest.json").read_text())
+    return json.loads((Path(run_dir) / layout.MANIFEST).read_text())
+
+
+AGENTS_KEY_ROWS = (
+    ("kind", "The actor kind: `citizen` or `firm`.", "string"),
+    (
+        "row",
+        "The agent's row in its population (index of its arrays; `model.citizen(row)` / "
+        "`model.firm(row)` views it).",
+        "int64",
+    ),
+)
+
+
+def agents_reference() -> str:
+    """The agents.parquet table of docs/output.md, rendered from AGENT_ARRAYS."""
+    rows = list(AGENTS_KEY_ROWS)
+    rows += [(a.column, a.meaning, a.unit) for a in AGENT_ARRAYS if a.column is not None]
+    lines = ["| column | meaning | type / unit |", "|---|---|---|"]
+    lines += [f"| `{column}` | {meaning} | {unit} |" for column, meaning, unit in rows]
+    return "\n".join(lines) + "\n"

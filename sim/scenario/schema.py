@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -22,6 +22,7 @@ class Frozen(BaseModel):
 
 
 Actor = Literal["citizen", "firm"]
+ACTORS: tuple[str, ...] = get_args(Actor)  # columns of the by-actor rule tables
 
 
 class Simulation(Frozen):

@@ -14,7 +14,6 @@ Run `python -m sim.validation.cases` to regenerate docs/validation.md and its ch
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +217,9 @@ def norm_scenario(citizens: int, peer_weight: float = 0.2) -> Scenario:
 
 def _set_detection(model: CreditModel, detection: float) -> None:
     """Change enforcement mid-run; agents are told (beliefs set to the new probability)."""
-    table = np.full_like(model.rules.detection, detection)
-    model.rules = dataclasses.replace(model.rules, detection=table)
+    data = model.config.model_dump(mode="json")
+    overrides = {"behaviours.offence.detectability": detection}
+    model.change_policy(scenario_from_data(apply_overrides(data, overrides), "<hysteresis>"))
     model.citizens.perceived_detection[:] = detection
 
 

@@ -14,53 +14,21 @@ this month (Bernoulli at the behaviour's rate) decide, so the cost grows with op
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.special import expit
 
 from sim.model.draws import bernoulli_indices
-from sim.model.population import Citizens, Population
+from sim.model.events import Acts
+from sim.model.kinds import ActorKind
+from sim.model.population import Population
 from sim.model.rules import RuleTables, annuity_months
 from sim.scenario.schema import Scenario
 
 PRO_SOCIAL_HORIZON_MONTHS = 12.0
 
 
-@dataclass
-class Acts:
-    """The acts of one step, one entry per (agent, behaviour) act."""
-
-    agent: np.ndarray  # int64 agent row
-    column: np.ndarray  # int64 column in perceived_detection
-    behaviour: np.ndarray  # int64 global behaviour index
-    involuntary: np.ndarray  # bool: forced by an income shock
-    prosocial: np.ndarray  # bool
-    opportunities: np.ndarray | None = None  # int64 [B]: agents facing each behaviour
-    detected: np.ndarray | None = None  # bool, set by detect
-    recorded: np.ndarray | None = None  # bool, set by detect
-
-    @property
-    def violation(self) -> np.ndarray:
-        """Mask of violations (chosen or involuntary)."""
-        return ~self.prosocial
-
-    @classmethod
-    def concatenate(cls, parts: list[Acts]) -> Acts:
-        """Join per-behaviour acts into one set."""
-        if not parts:
-            empty = np.empty(0, dtype=np.int64)
-            return cls(empty, empty, empty, empty.astype(bool), empty.astype(bool))
-        return cls(
-            *(
-                np.concatenate([getattr(p, name) for p in parts])
-                for name in ("agent", "column", "behaviour", "involuntary", "prosocial")
-            )
-        )
-
-
 def forced_defaulters(
-    rng: np.random.Generator, citizens: Citizens, scenario: Scenario
+    rng: np.random.Generator, citizens: Population, scenario: Scenario
 ) -> np.ndarray:
     """Debtors whose income, after a shock and any employer harm, cannot cover their loan."""
     shocks = scenario.income_shocks
@@ -103,10 +71,7 @@ def full_penalty(
         rules.serious[scheme, behaviour][city] | (after < rules.blacklist_threshold[scheme][city])
     )
     reward = rules.reward_value[scheme, actor]  # [C]
-    sanction_burden = (
-        rules.sanction_cost[scheme, actor]
-        + rules.published[scheme] * scenario.decision.shame_income_share
-    )
+    sanction_burden = rules.listing_burden[scheme, actor]
     listing_value = rules.listing_value[scheme, behaviour]
     listing_cost = would_list * (
         (listing_value * sanction_burden)[city] + (listing_value * reward)[city] * redlisted
@@ -202,6 +167,7 @@ def _prosocial_acts(
 def behave(
     rng: np.random.Generator,
     population: Population,
+    kind: ActorKind,
     rules: RuleTables,
     scenario: Scenario,
     step: int,
@@ -213,7 +179,7 @@ def behave(
         peer_share = np.full(population.size, 0.5, dtype=np.float32)  # the norm term vanishes
     forced = (
         forced_defaulters(rng, population, scenario)
-        if isinstance(population, Citizens)
+        if kind.income_shocks
         else np.empty(0, dtype=np.int64)
     )
     is_forced = np.zeros(population.size, dtype=bool)

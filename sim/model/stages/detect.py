@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.draws import bernoulli_indices
+from sim.model.events import Acts
 from sim.model.population import Population
 from sim.model.rules import RuleTables
-from sim.model.stages.behave import Acts
 from sim.scenario.schema import Scenario
 
 

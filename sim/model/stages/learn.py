@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.events import Acts
 from sim.model.population import Population
-from sim.model.stages.behave import Acts
 from sim.scenario.schema import Scenario
 
 

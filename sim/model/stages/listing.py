@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.events import Acts
 from sim.model.population import CHOSEN, FALSE_RECORD, INVOLUNTARY, NOT_LISTED, Population
 from sim.model.rules import RuleTables
-from sim.model.stages.behave import Acts
 from sim.model.stages.score import clip_scores
 from sim.scenario.schema import Scenario
 

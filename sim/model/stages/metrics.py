@@ -7,32 +7,13 @@ columns by city end in `__<city>`. docs/output.md lists every column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from sim.model.events import Acts, StepEvents
 from sim.model.population import FALSE_RECORD, INVOLUNTARY, Citizens, Population
 from sim.model.rules import RuleTables
-from sim.model.stages.behave import Acts
-from sim.model.stages.migrate import Moves
-from sim.model.stages.sanction import MonthlyTransfers
 
 QUINTILES = 5
-
-
-@dataclass(frozen=True)
-class StepEvents:
-    """What happened this step, beyond the agents' state."""
-
-    citizen_acts: Acts
-    firm_acts: Acts
-    newly_listed: int
-    expired: int
-    paid_after_listing: int
-    repaired: int
-    transfers: MonthlyTransfers
-    sanction_cost_firms_yuan: float
-    moves: Moves
 
 
 def _share(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray:
@@ -123,15 +104,22 @@ def flag_counts(table: np.ndarray) -> dict[str, np.ndarray]:
 
 def collect(
     step: int,
-    citizens: Citizens,
-    firms: Population,
+    populations: dict[str, Population],
     rules: RuleTables,
     events: StepEvents,
     people_per_agent: float,
     start_year: int = 2018,
 ) -> dict[str, float]:
-    """Compute the outcome row for one step (step 1 is the first month of `start_year`)."""
-    acts = events.citizen_acts
+    """Compute the outcome row for one step (step 1 is the first month of `start_year`).
+
+    The row is the output contract for citizens (unprefixed columns) and firms (`firm_` and
+    `firms_` columns); other actor kinds, if any, are not summarised here.
+    """
+    citizens: Citizens = populations["citizen"]  # type: ignore[assignment]
+    firms = populations["firm"]
+    acts, firm_acts = events.acts["citizen"], events.acts["firm"]
+    listings, transfers = events.listings["citizen"], events.transfers["citizen"]
+    moves = events.moves["citizen"]
     violation = acts.violation
     n = max(citizens.size, 1)
     codes = state_codes(citizens, rules)
@@ -145,8 +133,8 @@ def collect(
     times_listed = citizens.times_listed
     ever_listed = times_listed > 0
     n_ever = int(ever_listed.sum())
-    rewards = events.transfers.reward_value_yuan
-    rewarded = events.transfers.rewarded
+    rewards = transfers.reward_value_yuan
+    rewarded = transfers.rewarded
     row: dict[str, float] = {
         "step": step,
         "year": start_year + (step - 1) / 12,
@@ -157,10 +145,8 @@ def collect(
         "recorded_violations": int((acts.recorded & violation).sum()),
         "involuntary_violations": int(acts.involuntary.sum()),
         "prosocial_acts": int(acts.prosocial.sum()),
-        "firm_violations": int(events.firm_acts.violation.sum()),
-        "firm_detected_violations": int(
-            (events.firm_acts.detected & events.firm_acts.violation).sum()
-        ),
+        "firm_violations": int(firm_acts.violation.sum()),
+        "firm_detected_violations": int((firm_acts.detected & firm_acts.violation).sum()),
         "blacklisted_share": n_listed / n,
         "blacklisted_people": n_listed * people_per_agent,
         "firms_blacklisted_share": float(firms.blacklisted.mean()) if firms.size else 0.0,
@@ -170,23 +156,23 @@ def collect(
         "train_banned": total["train_banned"] * people_per_agent,
         "involuntary_blacklisted_share": float(_share(total["involuntary_listed"], n_listed)),
         "false_positive_blacklisted_share": float(_share(total["false_listed"], n_listed)),
-        "newly_listed": events.newly_listed,
-        "listings_expired": events.expired,
-        "paid_after_listing": events.paid_after_listing,
-        "paid_after_listing_people": events.paid_after_listing * people_per_agent,
-        "wrong_records_repaired": events.repaired,
+        "newly_listed": listings.newly_listed,
+        "listings_expired": listings.expired,
+        "paid_after_listing": listings.paid_after_listing,
+        "paid_after_listing_people": listings.paid_after_listing * people_per_agent,
+        "wrong_records_repaired": listings.repaired,
         "reoffending_share": float(_share(int((times_listed > 1).sum()), n_ever)),
         # months_listed is 0 for citizens never listed, so the sum needs no selection
         "mean_months_listed": float(_share(citizens.months_listed.sum(), n_ever)),
         "mean_score": float(citizens.score.mean()),
         "mean_perceived_detection": mean_violation_belief(citizens, rules),
-        "sanction_cost_yuan": events.transfers.sanction_cost_yuan * people_per_agent,
-        "firm_sanction_cost_yuan": events.sanction_cost_firms_yuan * people_per_agent,
+        "sanction_cost_yuan": transfers.sanction_cost_yuan * people_per_agent,
+        "firm_sanction_cost_yuan": events.transfers["firm"].sanction_cost_yuan * people_per_agent,
         "reward_value_yuan": float(rewards.sum()) * people_per_agent,
         "reward_concentration_index": concentration_index(rewards, citizens.income_rank, rewarded),
-        "moves": events.moves.moved,
-        "listed_moves": events.moves.listed_moved,
-        "escaped_listings": events.moves.escaped,
+        "moves": moves.moved,
+        "listed_moves": moves.listed_moved,
+        "escaped_listings": moves.escaped,
     }
     size_q = table.sum(axis=(1, 2))
     keys_q = [f"_q{q + 1}" for q in range(QUINTILES)]
@@ -208,7 +194,7 @@ def collect(
     row.update(_grouped("mean_score", keys_c, _share(score_sum, size_c)))
     row.update(blocked_purchases(citizens, rules, people_per_agent))
     row.update(band_shares(citizens, rules))
-    for population, population_acts in ((citizens, acts), (firms, events.firm_acts)):
+    for population, population_acts in ((citizens, acts), (firms, firm_acts)):
         row.update(per_behaviour(population_acts, population.behaviours, rules))
     return row
 

@@ -8,30 +8,20 @@ and everywhere if its scheme is national; elsewhere the mover escapes it (displa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from sim.model.draws import bernoulli_indices
-from sim.model.population import Citizens
+from sim.model.events import Moves
+from sim.model.population import Population
 from sim.model.rules import RuleTables
 from sim.model.stages.listing import delist
 from sim.model.stages.score import clip_scores
 from sim.scenario.schema import Scenario
 
 
-@dataclass(frozen=True)
-class Moves:
-    """Counts of this month's moves (agents)."""
-
-    moved: int
-    listed_moved: int
-    escaped: int
-
-
 def migrate(
     rng: np.random.Generator,
-    citizens: Citizens,
+    citizens: Population,
     rules: RuleTables,
     scenario: Scenario,
     step: int,

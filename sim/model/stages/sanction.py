@@ -9,36 +9,19 @@ their income next month by that share, which feeds their involuntary default.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from sim.model.population import Citizens, Population
+from sim.model.events import Acts, MonthlyTransfers
+from sim.model.population import Population
 from sim.model.rules import RuleTables
-from sim.model.stages.behave import Acts
-from sim.scenario.schema import Scenario
 
 
-@dataclass(frozen=True)
-class MonthlyTransfers:
-    """Yuan moved this month (agents, not scaled to people)."""
-
-    sanction_cost_yuan: float
-    rewarded: np.ndarray  # rows of the red-listed agents paid this month
-    reward_value_yuan: np.ndarray  # their reward this month, aligned with `rewarded`
-
-
-def sanction_and_reward(
-    population: Population, rules: RuleTables, scenario: Scenario
-) -> MonthlyTransfers:
+def sanction_and_reward(population: Population, rules: RuleTables) -> MonthlyTransfers:
     """Charge sanctions to listed agents and pay rewards to red-listed ones."""
     actor = population.actor_index
     listed = np.flatnonzero(population.blacklisted)
     scheme = rules.city_scheme[population.listing_city[listed]]
-    share = (
-        rules.sanction_cost[scheme, actor]
-        + rules.published[scheme] * scenario.decision.shame_income_share
-    )
+    share = rules.listing_burden[scheme, actor]
     cost = share * population.income[listed]
     population.sanction_cost_yuan[listed] += cost
     population.months_listed[listed] += 1
@@ -49,7 +32,7 @@ def sanction_and_reward(
     return MonthlyTransfers(float(cost.sum()), rewarded, reward)
 
 
-def harm_employees(citizens: Citizens, firms: Population, rules: RuleTables, acts: Acts) -> None:
+def harm_employees(citizens: Population, firms: Population, rules: RuleTables, acts: Acts) -> None:
     """Set each employee's income share lost to its employer's violations this month."""
     harmful = acts.violation & (rules.harms_employees[acts.behaviour] > 0)
     if not harmful.any() and not citizens.employer_harm.any():

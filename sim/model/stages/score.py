@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.events import Acts
 from sim.model.population import Population
 from sim.model.rules import RuleTables
-from sim.model.stages.behave import Acts
 
 
 def recover(population: Population, rules: RuleTables) -> None:

@@ -1,0 +1,65 @@
+"""Design points of an experiment: a full grid, or samples in the unit cube mapped to levels.
+
+Samples (Latin hypercube, Sobol, Saltelli for sensitivity, plain random) are drawn from the
+experiment's master seed, so the same file always plans the same points.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from sim.experiments.experiment_file import Experiment, grid_levels, level_from_unit
+from sim.seeding import make_generator
+
+
+def saltelli_units(base_samples: int, dimensions: int, rng: np.random.Generator) -> np.ndarray:
+    """Points of a Saltelli design in the unit cube: rows A, then B, then AB_1 .. AB_d."""
+    both = qmc.Sobol(d=2 * dimensions, rng=rng).random(base_samples)
+    a, b = both[:, :dimensions], both[:, dimensions:]
+    blocks = [a, b]
+    for column in range(dimensions):
+        ab = a.copy()
+        ab[:, column] = b[:, column]
+        blocks.append(ab)
+    return np.vstack(blocks)
+
+
+def design_points(experiment: Experiment) -> Iterator[dict[str, Any]]:
+    """Factor values of each design point, in order (one empty point without factors)."""
+    factors = experiment.factors
+    integers = experiment.integer_factors
+    sampling = experiment.spec.sampling
+    if not factors:
+        yield {}
+        return
+    if sampling.method == "grid":
+        levels = [grid_levels(factor, path in integers) for path, factor in factors.items()]
+        for combination in itertools.product(*levels):
+            yield dict(zip(factors, combination, strict=True))
+        return
+    units = unit_points(experiment)
+    for row in units:
+        yield {
+            path: level_from_unit(factor, float(u), path in integers)
+            for (path, factor), u in zip(factors.items(), row, strict=True)
+        }
+
+
+def unit_points(experiment: Experiment) -> np.ndarray:
+    """Sampled design points in the unit cube, one row per point (drawn from the master seed)."""
+    sampling = experiment.spec.sampling
+    dimensions = len(experiment.factors)
+    rng = make_generator(experiment.spec.experiment.seed)
+    count = int(sampling.points)  # type: ignore[arg-type]
+    if sampling.method == "saltelli":
+        return saltelli_units(count, dimensions, rng)
+    if sampling.method == "latin_hypercube":
+        return qmc.LatinHypercube(d=dimensions, rng=rng).random(count)
+    if sampling.method == "sobol":
+        return qmc.Sobol(d=dimensions, rng=rng).random(count)
+    return rng.random((count, dimensions))
