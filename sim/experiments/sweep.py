@@ -31,6 +31,7 @@ from sim.experiments.executors import open_backend, slots_of
 from sim.experiments.experiment_file import Experiment
 from sim.experiments.outcomes import Outcome, summarise_all
 from sim.runs import layout
+from sim.runs.read import read_record
 from sim.runs.store import atomic_directory, write_run
 from sim.scenario.schema import Scenario
 
@@ -155,14 +156,6 @@ def plan(experiment: Experiment, results_dir: Path) -> Iterator[RunTask]:
                     scenario_sha256=digests[design],
                     outcomes=outcomes,
                 )
-
-
-def read_record(run_dir: Path) -> dict[str, Any] | None:
-    """A run's stored summary row, or None if the run has not finished."""
-    try:
-        return json.loads((Path(run_dir) / RECORD).read_text())
-    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-        return None
 
 
 def summary_frame(records: list[dict[str, Any]], factors: list[str], outcomes: list[str]):

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Why an agent is listed: the agents' `listing_cause` codes and their names on disk.
+NOT_LISTED, CHOSEN, INVOLUNTARY, FALSE_RECORD = 0, 1, 2, 3
+LISTING_CAUSES = ("not_listed", "chosen", "involuntary", "false_record")
+
 
 @dataclass
 class Acts:

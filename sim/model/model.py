@@ -21,6 +21,8 @@ population of the kinds that take part in it (`sim.model.kinds`), kinds in `KIND
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -39,8 +41,10 @@ from sim.model.stages.metrics import collect
 from sim.model.stages.migrate import migrate
 from sim.model.stages.sanction import harm_employees, sanction_and_reward
 from sim.model.stages.score import apply_records, recover
-from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 TIMESERIES = "timeseries"
 

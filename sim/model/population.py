@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.events import LISTING_CAUSES  # noqa: F401  (re-exported for readers)
 from sim.model.network import CityPeers, Peers, SocialNetwork, small_world
-from sim.model.rules import RuleTables
 from sim.scenario.schema import ACTORS, Scenario
 
-NOT_LISTED, CHOSEN, INVOLUNTARY, FALSE_RECORD = 0, 1, 2, 3
-LISTING_CAUSES = ("not_listed", "chosen", "involuntary", "false_record")
+if TYPE_CHECKING:
+    from sim.model.rules import RuleTables
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sim.experiments.calibration import Calibration, CalibrationResult
 from sim.outputs.charts.calibration import calibration_chart
 from sim.outputs.labels import human_number
+
+if TYPE_CHECKING:  # result types only: outputs read results, they never run the model
+    from sim.experiments.calibration import Calibration, CalibrationResult
 
 
 def format_table(table: pd.DataFrame) -> str:

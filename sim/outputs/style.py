@@ -7,8 +7,10 @@ palette (also colour-blind safe), in a fixed order, baseline first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 # Concepts (Okabe & Ito 2008, "Color Universal Design").
 COMPLIANT = "#009E73"

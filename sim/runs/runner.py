@@ -13,16 +13,19 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
 from sim.model.model import CreditModel
 from sim.runs.store import agents_table, package_versions, write_run
-from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.scenario.schema import Scenario
 
 
 @dataclass

@@ -11,19 +11,22 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.model.population import AGENT_ARRAYS, LISTING_CAUSES, AgentArray, Population
 from sim.runs import layout
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    import pandas as pd
 
 PACKAGES = ("creditsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic")
 
@@ -109,11 +112,6 @@ def write_run(
             extra(staging)
         (staging / layout.MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
     return Path(run_dir)
-
-
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    """The manifest of a finished run."""
-    return json.loads((Path(run_dir) / layout.MANIFEST).read_text())
 
 
 AGENTS_KEY_ROWS = (

@@ -14,15 +14,19 @@ this month (Bernoulli at the behaviour's rate) decide, so the cost grows with op
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import expit
 
 from sim.model.draws import bernoulli_indices
 from sim.model.events import Acts
-from sim.model.kinds import ActorKind
-from sim.model.population import Population
 from sim.model.rules import RuleTables, annuity_months
-from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.kinds import ActorKind
+    from sim.model.population import Population
+    from sim.scenario.schema import Scenario
 
 PRO_SOCIAL_HORIZON_MONTHS = 12.0
 

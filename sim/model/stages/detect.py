@@ -10,13 +10,17 @@ at a small rate (false positives), repaired on appeal in the listing stage.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.draws import bernoulli_indices
-from sim.model.events import Acts
-from sim.model.population import Population
-from sim.model.rules import RuleTables
-from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.events import Acts
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
+    from sim.scenario.schema import Scenario
 
 
 def detect(

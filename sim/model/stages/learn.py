@@ -7,11 +7,14 @@ After each violation, the violator's belief for that behaviour moves toward the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.events import Acts
-from sim.model.population import Population
-from sim.scenario.schema import Scenario
+if TYPE_CHECKING:
+    from sim.model.events import Acts
+    from sim.model.population import Population
+    from sim.scenario.schema import Scenario
 
 
 def learn(rng: np.random.Generator, population: Population, acts: Acts, scenario: Scenario) -> None:

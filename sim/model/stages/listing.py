@@ -11,26 +11,17 @@ at or above the red-list threshold, and not blacklisted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.events import Acts
-from sim.model.population import CHOSEN, FALSE_RECORD, INVOLUNTARY, NOT_LISTED, Population
-from sim.model.rules import RuleTables
-from sim.model.stages.score import clip_scores
-from sim.scenario.schema import Scenario
+from sim.model.events import CHOSEN, FALSE_RECORD, INVOLUNTARY, Acts
+from sim.model.transitions import clip_scores, delist
 
-
-def delist(population: Population, rules: RuleTables, agents: np.ndarray) -> None:
-    """End the listings of `agents`, lifting their scores to the blacklist threshold."""
-    if agents.size == 0:
-        return
-    threshold = rules.blacklist_threshold[rules.city_scheme[population.city[agents]]]
-    population.score[agents] = np.maximum(population.score[agents], threshold)
-    clip_scores(population, rules, agents)  # a threshold may lie above max_score
-    population.blacklisted[agents] = False
-    population.listing_permanent[agents] = False
-    population.listing_cause[agents] = NOT_LISTED
-    population.listing_behaviour[agents] = -1
+if TYPE_CHECKING:
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
+    from sim.scenario.schema import Scenario
 
 
 def expire(population: Population, rules: RuleTables) -> np.ndarray:

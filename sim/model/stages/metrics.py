@@ -7,11 +7,15 @@ columns by city end in `__<city>`. docs/output.md lists every column.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.events import Acts, StepEvents
-from sim.model.population import FALSE_RECORD, INVOLUNTARY, Citizens, Population
-from sim.model.rules import RuleTables
+from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
+
+if TYPE_CHECKING:
+    from sim.model.population import Citizens, Population
+    from sim.model.rules import RuleTables
 
 QUINTILES = 5
 

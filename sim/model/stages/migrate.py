@@ -8,15 +8,18 @@ and everywhere if its scheme is national; elsewhere the mover escapes it (displa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.draws import bernoulli_indices
 from sim.model.events import Moves
-from sim.model.population import Population
-from sim.model.rules import RuleTables
-from sim.model.stages.listing import delist
-from sim.model.stages.score import clip_scores
-from sim.scenario.schema import Scenario
+from sim.model.transitions import clip_scores, delist
+
+if TYPE_CHECKING:
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
+    from sim.scenario.schema import Scenario
 
 
 def migrate(

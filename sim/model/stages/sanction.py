@@ -9,11 +9,15 @@ their income next month by that share, which feeds their involuntary default.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.events import Acts, MonthlyTransfers
-from sim.model.population import Population
-from sim.model.rules import RuleTables
+
+if TYPE_CHECKING:
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
 
 
 def sanction_and_reward(population: Population, rules: RuleTables) -> MonthlyTransfers:

@@ -8,11 +8,16 @@ within [min_score, max_score] of the agent's city scheme.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.model.events import Acts
-from sim.model.population import Population
-from sim.model.rules import RuleTables
+from sim.model.transitions import clip_scores
+
+if TYPE_CHECKING:
+    from sim.model.events import Acts
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
 
 
 def recover(population: Population, rules: RuleTables) -> None:
@@ -42,14 +47,6 @@ def recover(population: Population, rules: RuleTables) -> None:
         scheme = rules.city_scheme[population.city[above]]
         lowered = score[above] - rules.decay_points[scheme]
         score[above] = np.maximum(lowered, rules.base_score[scheme])
-
-
-def clip_scores(population: Population, rules: RuleTables, agents: np.ndarray) -> None:
-    """Keep the given agents' scores within their scheme's bounds."""
-    scheme = rules.city_scheme[population.city[agents]]
-    population.score[agents] = np.clip(
-        population.score[agents], rules.min_score[scheme], rules.max_score[scheme]
-    )
 
 
 def apply_records(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REQUIRED_COLUMNS, make_scenario, scenario_data, write_scenario
+from helpers import REQUIRED_COLUMNS, make_scenario, scenario_data, write_scenario
 from typer.testing import CliRunner
 
 from sim import Scenario

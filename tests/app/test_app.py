@@ -20,16 +20,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, make_scenario
+from helpers import CHROMIUM, CHROMIUM_ARGS, make_scenario
 
 from sim import Scenario
 from sim.app import assets
-from sim.app.page import (
+from sim.app.classroom import Classroom
+from sim.app.figures import figures
+from sim.app.levers import (
     BUILT_IN,
-    Classroom,
     apply_levers,
     default_scenario_name,
-    figures,
     levers_of,
     load_named,
     open_first_scenario,
@@ -39,7 +39,7 @@ from sim.errors import ScenarioError
 
 # The README's screenshot is refreshed only on request (CREDITSIM_UPDATE_SCREENSHOT=1), so a
 # test run leaves the working tree clean; otherwise it goes to results/ (ignored by git).
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = (
     ROOT / "docs" / "images" / "app.png"
     if os.environ.get("CREDITSIM_UPDATE_SCREENSHOT") == "1"

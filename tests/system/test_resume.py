@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BASE = """
 [simulation]
 name = "tiny"

@@ -18,7 +18,7 @@ from sim.experiments.experiment_file import load_experiment
 from sim.experiments.sweep import run_experiment
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DASK = Path(sys.executable).with_name("dask")
 BASE = """
 [simulation]

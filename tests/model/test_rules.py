@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_scenario
+from helpers import make_scenario
 
 from sim.model.rules import annuity_months, compile_rules
 from sim.scenario.schema import Scenario

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pydantic
 import pytest
-from conftest import make_scenario, scenario_data, write_scenario
+from helpers import make_scenario, scenario_data, write_scenario
 
 from sim import Scenario, ScenarioError, load_scenario
 from sim.scenario.files import apply_overrides, json_schema, parse_override

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REQUIRED_COLUMNS
+from helpers import REQUIRED_COLUMNS
 from typer.testing import CliRunner
 
 from sim import load_scenario, simulate
 from sim.cli import app
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 BUNDLED = sorted(SCENARIOS.glob("*.toml"))
 SMALL = {"population.citizens": 2000, "simulation.steps": 6}
 SHARES = tuple(c for c in REQUIRED_COLUMNS if c.endswith(("_rate", "_share")))

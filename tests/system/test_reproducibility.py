@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_scenario
+from helpers import make_scenario
 
 from sim import run_to_disk, simulate
 from sim.runs.runner import RunResult

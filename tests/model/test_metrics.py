@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import make_scenario
+from helpers import make_scenario
 
 from sim.model.model import CreditModel
 from sim.model.rules import compile_rules

@@ -20,7 +20,7 @@ from sim.experiments.outcomes import Outcome, summarise
 from sim.experiments.sensitivity import sobol_of_function
 from sim.experiments.sweep import execute_run, plan, run_experiment
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BASE = """
 [simulation]
 name = "tiny"

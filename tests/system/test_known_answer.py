@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import make_scenario
+from helpers import make_scenario
 from scipy.integrate import quad
 from scipy.special import expit
 from scipy.stats import lognorm

@@ -164,9 +164,7 @@ def test_a_bound_target_costs_nothing_when_met_and_its_relative_error_when_not()
 def test_the_bundled_calibration_loads_and_measures_every_target():
     from sim.experiments.calibration import measure
 
-    calibration = load_calibration(
-        Path(__file__).parent.parent / "experiments" / "calibration.toml"
-    )
+    calibration = load_calibration(Path(__file__).parents[2] / "experiments" / "calibration.toml")
     middle = {
         name: (p.low * p.high) ** 0.5 if p.log_scale else (p.low + p.high) / 2
         for name, p in calibration.spec.parameters.items()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS
+from helpers import CHROMIUM, CHROMIUM_ARGS
 from results_tables import ishigami_sensitivity, write_comparison, write_sweep
 from typer.testing import CliRunner
 
@@ -27,7 +27,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run written by `creditsim run` (which writes its report)."""
-    from conftest import write_scenario
+    from helpers import write_scenario
 
     folder = tmp_path_factory.mktemp("run")
     scenario = write_scenario(folder / "tiny.toml")
@@ -73,7 +73,7 @@ def load_in_chromium(page_path: Path) -> tuple[list[str], int, str]:
 
 def test_run_writes_its_report_unless_told_not_to(run_dir: Path, tmp_path: Path):
     assert (run_dir / "report.html").is_file()
-    from conftest import write_scenario
+    from helpers import write_scenario
 
     scenario = write_scenario(tmp_path / "tiny.toml")
     result = runner.invoke(
@@ -223,7 +223,7 @@ more_is_better = false
 
 
 def test_compare_writes_its_report_unless_told_not_to(tmp_path: Path):
-    from conftest import write_scenario
+    from helpers import write_scenario
 
     write_scenario(tmp_path / "tiny.toml")
     experiment = tmp_path / "durations.toml"

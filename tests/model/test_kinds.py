@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_scenario
+from helpers import make_scenario
 
 from sim.model.kinds import CITIZENS, FIRMS, KINDS, ActorKind
 from sim.model.model import CreditModel

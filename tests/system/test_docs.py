@@ -20,7 +20,7 @@ from sim.scenario import reference
 from sim.scenario.files import scenario_from_data
 from sim.scenario.schema import Scenario
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 CITIES = ("north", "south_bank")
 # The stage functions CreditModel.step calls, in the order docs/ODD.md section 3 describes.
 STAGE_CALLS = (

@@ -9,11 +9,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_scenario
+from helpers import make_scenario
 
 from sim import run_to_disk, simulate
+from sim.runs.read import read_manifest
 from sim.runs.runner import RunResult, manifest, run_id
-from sim.runs.store import PACKAGES, agents_table, package_versions, read_manifest, write_run
+from sim.runs.store import PACKAGES, agents_table, package_versions, write_run
 from sim.scenario.schema import Scenario
 
 FILES = ["agents.parquet", "manifest.json", "timeseries.parquet"]

@@ -10,7 +10,7 @@ from typing import Any
 import annotated_types
 import numpy as np
 import pytest
-from conftest import acts_of, make_scenario, scenario_data, write_scenario
+from helpers import acts_of, make_scenario, scenario_data, write_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel

@@ -1,0 +1,200 @@
+"""The live charts as plain plotly.js JSON, built from a session snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from sim.app.classroom import SAMPLE_COLUMNS, Snapshot
+from sim.app.texts import FIRM_COLOUR, STATE_WORDS
+from sim.outputs.style import (
+    BLACKLISTED,
+    COMPLIANT,
+    FALSE_POSITIVE,
+    INVOLUNTARY,
+    REDLISTED,
+    VIOLATING,
+)
+
+STATE_COLOURS = {
+    "compliant": COMPLIANT,
+    "violating": VIOLATING,
+    "blacklisted": BLACKLISTED,
+    "redlisted": REDLISTED,
+}
+CAUSE_SYMBOLS = {"chosen": "square", "involuntary": "diamond", "false_record": "x"}
+
+
+# Figures are plain plotly.js JSON: building validated `go.Figure` objects took most of the
+# time of a step (a named template alone quadrupled it).
+
+Figure = dict[str, Any]
+
+AXIS = {"gridcolor": "#EBF0F8", "zeroline": False, "linecolor": "#C8D4E3", "automargin": True}
+
+
+def _layout(title: str, y_title: str, height: int = 290, percent: bool = True) -> Figure:
+    return {
+        "title": {"text": title, "x": 0.01, "font": {"size": 14}},
+        "font": {"family": "Arial, Helvetica, sans-serif", "size": 12, "color": "#2a3f5f"},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "height": height,
+        "autosize": True,
+        "margin": {"l": 55, "r": 10, "t": 40, "b": 30},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "xaxis": dict(AXIS),
+        "yaxis": {
+            **AXIS,
+            "title": {"text": y_title},
+            "tickformat": "~%" if percent else "",
+            "rangemode": "tozero",
+        },
+        "uirevision": "keep",
+    }
+
+
+def _values(series: pd.Series) -> list[float | None]:
+    """A column as a JSON-safe list (NaN becomes a gap)."""
+    return [None if value != value else value for value in series.tolist()]
+
+
+def line_figure(
+    snapshot: Snapshot, title: str, lines: dict[str, tuple[str, str]], y_title: str
+) -> Figure:
+    """Lines over months, one per column: {column: (label, colour)}; policy changes marked."""
+    frame = snapshot.timeseries
+    steps = frame["step"].tolist() if "step" in frame else []
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": label,
+            "x": steps,
+            "y": _values(frame[column]) if column in frame else [],
+            "line": {"color": colour, "width": 2.5},
+            "hovertemplate": f"{label}<br>month %{{x}}: %{{y:.1%}}<extra></extra>",
+        }
+        for column, (label, colour) in lines.items()
+    ]
+    layout = _layout(title, y_title)
+    layout["xaxis"]["range"] = [0, snapshot.months]
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "x0": month,
+            "x1": month,
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "line": {"dash": "dot", "color": "#555555", "width": 1},
+        }
+        for month, _ in snapshot.marks
+    ]
+    layout["annotations"] = [
+        {
+            "x": month,
+            "y": 1,
+            "yref": "paper",
+            "text": text,
+            "showarrow": False,
+            "xanchor": "left",
+            "font": {"size": 10, "color": "#555555"},
+        }
+        for month, text in snapshot.marks
+    ]
+    return {"data": data, "layout": layout}
+
+
+def income_figure(snapshot: Snapshot) -> Figure:
+    """This month, by income quintile: blacklisted, listed for poverty, red-listed."""
+    frame = snapshot.timeseries
+    latest = frame.iloc[-1] if len(frame) else pd.Series(dtype=float)
+    bars = {
+        "blacklisted_share": ("blacklisted", BLACKLISTED),
+        "involuntary_blacklisted_share": ("listed for poverty", INVOLUNTARY),
+        "redlisted_share": ("red-listed", REDLISTED),
+    }
+    quintiles = ["Q1 poorest", "Q2", "Q3", "Q4", "Q5 richest"]
+    data = [
+        {
+            "type": "bar",
+            "name": label,
+            "x": quintiles,
+            "y": [float(latest.get(f"{column}_q{q}", 0.0)) for q in range(1, 6)],
+            "marker": {"color": colour},
+            "hovertemplate": f"{label}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
+        }
+        for column, (label, colour) in bars.items()
+    ]
+    layout = _layout("Who is listed, by income group (this month)", "share of the group")
+    layout["barmode"] = "group"
+    return {"data": data, "layout": layout}
+
+
+def population_figure(snapshot: Snapshot) -> Figure:
+    """The sampled citizens as a grid (by city, then income), coloured by state."""
+    states = snapshot.sample_states
+    data = []
+    for state, colour in STATE_COLOURS.items():
+        rows = [i for i, s in enumerate(states) if s == state]
+        symbols = [
+            CAUSE_SYMBOLS.get(snapshot.sample_causes[i], "circle")
+            if state == "blacklisted"
+            else "circle"
+            for i in rows
+        ]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{STATE_WORDS[state]} ({len(rows)})",
+                "x": [i % SAMPLE_COLUMNS for i in rows],
+                "y": [-(i // SAMPLE_COLUMNS) for i in rows],
+                "marker": {"color": colour, "size": 14, "symbol": symbols},
+                "text": [snapshot.sample_hover[i] for i in rows],
+                "hoverinfo": "text",
+            }
+        )
+    title = f"{len(states)} citizens picked at random, grouped by city"
+    layout = _layout(title, "", height=330, percent=False)
+    layout["legend"]["y"] = -0.02
+    layout["xaxis"] = {"visible": False}
+    layout["yaxis"] = {"visible": False, "scaleanchor": "x"}
+    return {"data": data, "layout": layout}
+
+
+def figures(snapshot: Snapshot) -> dict[str, Figure]:
+    """Every chart of the page, by name."""
+    return {
+        "compliance": line_figure(
+            snapshot,
+            "Compliance: who broke no rule this month",
+            {
+                "compliance_rate": ("citizens", COMPLIANT),
+                "firm_compliance_rate": ("firms", FIRM_COLOUR),
+            },
+            "share",
+        ),
+        "exclusion": line_figure(
+            snapshot,
+            "Exclusion and reward: who is on a list",
+            {
+                "blacklisted_share": ("blacklisted", BLACKLISTED),
+                "redlisted_share": ("red-listed", REDLISTED),
+            },
+            "share of citizens",
+        ),
+        "causes": line_figure(
+            snapshot,
+            "Listed without choosing to break a rule",
+            {
+                "involuntary_blacklisted_share": ("listed for poverty", INVOLUNTARY),
+                "false_positive_blacklisted_share": ("listed by mistake", FALSE_POSITIVE),
+            },
+            "share of the blacklisted",
+        ),
+        "income": income_figure(snapshot),
+        "population": population_figure(snapshot),
+    }

@@ -1,0 +1,153 @@
+"""Policy levers: what the page's sliders and switches set, and the scenario they make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sim.app.assets import PROJECT_ROOT
+from sim.errors import ScenarioError
+from sim.scenario.files import load_scenario, scenario_from_data
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+BUILT_IN = "built-in example"
+PREFERRED_SCENARIO = "classroom"
+POPULATION_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
+DEFAULT_CITIZENS = 10_000
+MAX_ENFORCEMENT = 10.0  # the scenario schema's bound on City.enforcement
+
+
+@dataclass(frozen=True)
+class Levers:
+    """The settings a class can change. Policy levers act on the running model.
+
+    Attributes:
+        detection: multiplies every city's enforcement (the chance an act is detected).
+        blacklist_months: how long a listing lasts, in every scheme.
+        permanent: listings never end ("once untrustworthy, always restricted").
+        reward: multiplies the value of every red-list reward.
+        published: listings are published (public shaming).
+        zone_sharing: cities of a pilot zone recognise each other's blacklists; with no zone
+            in the scenario, all its cities form one.
+        citizens: citizen agents (rebuilds the model).
+        seed: random seed (rebuilds the model).
+    """
+
+    detection: float = 1.0
+    blacklist_months: int = 24
+    permanent: bool = False
+    reward: float = 1.0
+    published: bool = True
+    zone_sharing: bool = False
+    citizens: int = DEFAULT_CITIZENS
+    seed: int = 42
+
+
+def classroom_population(citizens: int) -> int:
+    """The largest population choice up to `citizens` and to the classroom default."""
+    fitting = [c for c in POPULATION_CHOICES if c <= min(citizens, DEFAULT_CITIZENS)]
+    return fitting[-1] if fitting else POPULATION_CHOICES[0]
+
+
+def levers_of(scenario: Scenario) -> Levers:
+    """The lever settings a scenario has as written (population capped for the classroom)."""
+    schemes = list(scenario.schemes.values())
+    return Levers(
+        detection=1.0,
+        blacklist_months=max((s.blacklist_duration_months for s in schemes), default=24),
+        permanent=bool(schemes) and all(s.blacklist_permanent for s in schemes),
+        reward=1.0,
+        published=any(s.published for s in schemes),
+        zone_sharing=bool(scenario.zones),
+        citizens=classroom_population(scenario.population.citizens),
+        seed=scenario.simulation.seed,
+    )
+
+
+def apply_levers(base: Scenario, levers: Levers) -> Scenario:
+    """The scenario with the levers applied; levers left as the scenario has them change nothing.
+
+    The population keeps representing as many real people: `people_per_agent` is scaled by
+    the change in agents.
+    """
+    own = levers_of(base)
+    data: dict[str, Any] = base.model_dump(mode="json")
+    if levers.detection != own.detection:
+        for city in data["cities"].values():
+            city["enforcement"] = min(city["enforcement"] * levers.detection, MAX_ENFORCEMENT)
+    for scheme in data["schemes"].values():
+        if levers.blacklist_months != own.blacklist_months:
+            scheme["blacklist_duration_months"] = levers.blacklist_months
+        if levers.permanent != own.permanent:
+            scheme["blacklist_permanent"] = levers.permanent
+        if levers.published != own.published:
+            scheme["published"] = levers.published
+    if levers.reward != own.reward:
+        for reward in data["rewards"].values():
+            reward["value_income_share"] *= levers.reward
+    if levers.zone_sharing != own.zone_sharing:
+        data["zones"] = (
+            {"all_cities": {"members": list(data["cities"])}} if levers.zone_sharing else {}
+        )
+    people = base.population.citizens * base.population.people_per_agent
+    data["population"]["citizens"] = levers.citizens
+    data["population"]["people_per_agent"] = people / levers.citizens
+    data["simulation"]["seed"] = levers.seed
+    return scenario_from_data(data, f"{base.simulation.name} (classroom levers)")
+
+
+def scenario_files(directory: Path = SCENARIO_DIR) -> dict[str, Path]:
+    """Bundled scenario files by name (file stem), sorted."""
+    return {path.stem: path for path in sorted(directory.glob("*.toml"))}
+
+
+def load_named(name: str, directory: Path = SCENARIO_DIR) -> Scenario:
+    """A bundled scenario by file stem, or the built-in example."""
+    if name == BUILT_IN:
+        return Scenario()
+    files = scenario_files(directory)
+    if name not in files:
+        raise ScenarioError(f"{directory}/{name}.toml: no such scenario; allowed: {sorted(files)}")
+    return load_scenario(files[name])
+
+
+def default_scenario_name(directory: Path = SCENARIO_DIR) -> str:
+    """The scenario the page opens with: `classroom.toml` if present, else the first file."""
+    files = scenario_files(directory)
+    if PREFERRED_SCENARIO in files:
+        return PREFERRED_SCENARIO
+    return next(iter(files), BUILT_IN)
+
+
+def open_first_scenario(directory: Path = SCENARIO_DIR) -> tuple[str, Scenario, str]:
+    """(name, scenario, error) the page opens with: the built-in example if the file is broken."""
+    name = default_scenario_name(directory)
+    try:
+        return name, load_named(name, directory), ""
+    except ScenarioError as problem:
+        return BUILT_IN, Scenario(), str(problem)
+
+
+def describe_change(old: Levers, new: Levers) -> str:
+    """Short text for a policy change, drawn on the charts."""
+    parts = []
+    if new.detection != old.detection:
+        parts.append(f"detection x{new.detection:g}")
+    if new.blacklist_months != old.blacklist_months:
+        parts.append(f"listing {new.blacklist_months} mo")
+    if new.permanent != old.permanent:
+        parts.append("permanent" if new.permanent else "listings expire")
+    if new.reward != old.reward:
+        parts.append(f"rewards x{new.reward:g}")
+    if new.published != old.published:
+        parts.append("published" if new.published else "unpublished")
+    if new.zone_sharing != old.zone_sharing:
+        parts.append("zone shares lists" if new.zone_sharing else "no zone sharing")
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------- one class's simulation

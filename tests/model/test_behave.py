@@ -1,0 +1,135 @@
+"""Stage 1, behave: who violates, who does a pro-social act, who defaults involuntarily."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import (
+    EAST,
+    LOAN,
+    NORTH,
+    TRAFFIC,
+    build,
+    everyone_in,
+)
+
+from sim.model.kinds import CITIZENS
+from sim.model.rules import annuity_months
+from sim.model.stages.behave import behave, forced_defaulters, full_penalty
+
+
+def test_only_debtors_face_a_debtors_only_choice() -> None:
+    model = build(
+        behaviours__loan_default__gain_income_share=100.0,
+        decision__logit_noise=0.0,
+        income_shocks__probability_per_month=0.0,
+    )
+    citizens = model.citizens
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
+    defaulters = acts.agent[acts.behaviour == LOAN]
+    assert np.array_equal(np.sort(defaulters), np.flatnonzero(citizens.debtor))
+    assert not acts.involuntary.any()
+    assert citizens.violated[defaulters].all()
+
+
+def test_income_shocks_force_involuntary_default_of_debtors_only() -> None:
+    model = build(
+        behaviours__loan_default__gain_income_share=0.0,
+        decision__logit_noise=0.0,
+        income_shocks__probability_per_month=1.0,
+        income_shocks__subsistence_yuan=1e9,
+    )
+    citizens = model.citizens
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
+    loan = acts.behaviour == LOAN
+    assert np.array_equal(np.sort(acts.agent[loan]), np.flatnonzero(citizens.debtor))
+    assert acts.involuntary[loan].all()
+    assert np.array_equal(citizens.involuntary_violation, citizens.debtor)
+
+
+def test_employer_harm_pushes_shocked_debtors_into_default() -> None:
+    model = build(
+        income_shocks__probability_per_month=1.0,
+        income_shocks__loss_share_max=0.0,
+        income_shocks__subsistence_yuan=0.0,
+        income_shocks__debt_service_income_share=0.5,
+    )
+    citizens = model.citizens
+    citizens.debtor[:] = True
+    citizens.employer_harm[:] = 0.0
+    citizens.employer_harm[::2] = 0.6
+    forced = forced_defaulters(model.rng, citizens, model.config)
+    assert np.array_equal(forced, np.arange(0, citizens.size, 2))
+
+
+def test_penalty_is_the_fine_alone_without_a_scheme_or_registration() -> None:
+    model = build()
+    citizens = model.citizens
+    agents = np.arange(10)
+    for city, registered in ((EAST, True), (NORTH, False)):
+        everyone_in(model, city, registered)
+        penalty = full_penalty(citizens, model.rules, model.config, agents, TRAFFIC, 0)
+        assert penalty == pytest.approx(200.0 / citizens.income[agents])
+
+
+def test_penalty_of_a_serious_violation_includes_the_discounted_listing() -> None:
+    model = build(cities__north__data_sharing=0.8)
+    citizens = model.citizens
+    everyone_in(model, NORTH)
+    agents = np.arange(10)
+    penalty = full_penalty(citizens, model.rules, model.config, agents, LOAN, 0)
+    listing = annuity_months(6, 0.01) * (0.10 + 0.05)  # sanctions + shame, 6 months
+    assert penalty == pytest.approx(np.full(10, 0.8 * listing))
+    citizens.blacklisted[agents] = True  # already listed: nothing more to lose
+    assert full_penalty(citizens, model.rules, model.config, agents, LOAN, 0) == pytest.approx(0)
+
+
+def test_penalty_counts_red_list_rewards_lost_until_the_score_recovers() -> None:
+    model = build()
+    citizens = model.citizens
+    everyone_in(model, NORTH)
+    agents = np.arange(4)
+    citizens.score[agents] = 1060.0
+    citizens.redlisted[agents] = True
+    penalty = full_penalty(citizens, model.rules, model.config, agents, TRAFFIC, 0)
+    months_to_recover = (1050.0 - 1040.0) / 2.0
+    lost = 0.02 * annuity_months(months_to_recover, 0.01)
+    assert penalty == pytest.approx(200.0 / citizens.income[agents] + lost)
+
+
+def test_without_noise_exactly_the_agents_whose_gain_beats_the_penalty_violate() -> None:
+    model = build(
+        decision__logit_noise=0.0,
+        decision__peer_weight=0.0,
+        population__honesty_mean=0.0,
+        behaviours__traffic_violation__opportunity_rate_per_month=1.0,
+        behaviours__traffic_violation__gain_income_share=0.1,
+        behaviours__traffic_violation__gain_sigma=0.0,
+        behaviours__traffic_violation__detectability=0.3,
+    )
+    citizens = model.citizens
+    everyone_in(model, EAST)
+    citizens.debtor[:] = False
+    citizens.income[:] = np.linspace(100.0, 2000.0, citizens.size)
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
+    violators = np.sort(acts.agent[acts.behaviour == TRAFFIC])
+    # gain 0.1 > 0.3 * 200 / income  <=>  income > 600
+    assert np.array_equal(violators, np.flatnonzero(citizens.income > 600.0))
+
+
+def test_peers_who_violated_pull_an_agent_into_violating() -> None:
+    overrides = {
+        "decision__logit_noise": 0.0,
+        "decision__peer_weight": 10.0,
+        "behaviours__traffic_violation__opportunity_rate_per_month": 1.0,
+        "network__rewiring": 0.0,
+    }
+    model = build(**overrides)
+    citizens = model.citizens
+    citizens.violated[:] = True
+    acts = behave(model.rng, citizens, CITIZENS, model.rules, model.config, 0)
+    assert np.sum(acts.behaviour == TRAFFIC) == citizens.size
+    model = build(**overrides)
+    model.citizens.violated[:] = False
+    acts = behave(model.rng, model.citizens, CITIZENS, model.rules, model.config, 0)
+    assert np.sum(acts.behaviour == TRAFFIC) == 0

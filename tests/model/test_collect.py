@@ -1,0 +1,37 @@
+"""Stage 8, collect: the outcome row matches the agents' state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import (
+    NORTH,
+    build,
+)
+
+from sim.model.stages.metrics import concentration_index
+
+
+def test_collected_row_matches_the_agents_state() -> None:
+    model = build(population__people_per_agent=1000.0)
+    for _ in range(6):
+        model.step()
+    row, citizens = model.latest, model.citizens
+    assert row["step"] == 6
+    assert row["blacklisted_share"] == pytest.approx(citizens.blacklisted.mean())
+    assert row["flight_banned"] == pytest.approx(citizens.blacklisted.sum() * 1000.0)
+    assert row["compliance_rate"] == pytest.approx(1 - citizens.violated.mean())
+    assert row["mean_score"] == pytest.approx(citizens.score.mean())
+    in_north = citizens.city == NORTH
+    assert row["blacklisted_share__north"] == pytest.approx(citizens.blacklisted[in_north].mean())
+    poorest = citizens.income_quintile == 0
+    assert row["redlisted_share_q1"] == pytest.approx(citizens.redlisted[poorest].mean())
+    assert row["firms_blacklisted_share"] == pytest.approx(model.firms.blacklisted.mean())
+
+
+def test_concentration_index_sign_follows_who_gets_the_rewards() -> None:
+    rank = (np.arange(100) + 0.5) / 100
+    assert concentration_index(np.ones(100), rank) == pytest.approx(0.0)
+    assert concentration_index(np.where(rank > 0.8, 1.0, 0.0), rank) > 0.5
+    assert concentration_index(np.where(rank < 0.2, 1.0, 0.0), rank) < -0.5
+    assert concentration_index(np.zeros(100), rank) == 0.0

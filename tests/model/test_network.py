@@ -1,0 +1,77 @@
+"""The citizens' small-world network and the firms' city peers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sim.model.model import CreditModel
+from sim.model.network import CityPeers, SocialNetwork, small_world
+from sim.scenario.schema import Scenario
+
+
+@pytest.mark.parametrize(("degree", "rewiring"), [(8, 0.0), (8, 0.1), (4, 1.0)])
+def test_small_world_is_symmetric_with_the_right_mean_degree(degree: int, rewiring: float) -> None:
+    n = 2000
+    adjacency = small_world(np.random.default_rng(2), n, degree, rewiring)
+    assert adjacency.shape == (n, n)
+    assert (adjacency != adjacency.T).nnz == 0
+    assert adjacency.diagonal().sum() == 0
+    assert set(np.unique(adjacency.data)) == {1.0}
+    mean_degree = adjacency.nnz / n
+    if rewiring == 0:
+        assert mean_degree == degree
+    else:  # a rewired tie can duplicate another or land on itself: a few are lost
+        assert degree * 0.95 <= mean_degree <= degree
+
+
+def test_small_world_without_ties() -> None:
+    assert small_world(np.random.default_rng(0), 100, 0, 0.1).nnz == 0
+    assert small_world(np.random.default_rng(0), 1, 8, 0.1).nnz == 0
+
+
+def test_social_network_share_and_random_peer() -> None:
+    # 0 - 1 - 2, and 3 alone
+    rows, cols = np.array([0, 1, 1, 2]), np.array([1, 0, 2, 1])
+    adjacency = sp.csr_array((np.ones(4, dtype=np.float32), (rows, cols)), shape=(4, 4))
+    network = SocialNetwork(adjacency)
+    share = network.share(np.array([True, False, False, True]))
+    assert share.tolist() == pytest.approx([0.0, 0.5, 0.0, 0.0])
+    peers = network.random_peer(np.array([0, 2, 3, 1, 1, 1, 1]), np.random.default_rng(0))
+    assert peers[:3].tolist() == [1, 1, -1]
+    assert set(peers[3:].tolist()) <= {0, 2}
+
+
+def test_firms_peers_are_the_firms_of_their_city() -> None:
+    city = np.array([0, 0, 0, 1, 1, 2])
+    peers = CityPeers(city, 4)
+    share = peers.share(np.array([True, False, False, True, True, False]))
+    assert share.tolist() == pytest.approx([1 / 3] * 3 + [1.0, 1.0, 0.0])
+    chosen = peers.random_peer(np.repeat(np.arange(6), 20), np.random.default_rng(0))
+    assert (city[chosen] == np.repeat(city, 20)).all()
+
+
+# --- agents as Mesa views ---------------------------------------------------------------------
+
+
+def test_agent_views_read_the_arrays(small_model: CreditModel) -> None:
+    citizens = small_model.citizens
+    view = small_model.citizen(3)
+    assert view.income_yuan == citizens.income[3]
+    assert view.city == small_model.rules.city_names[citizens.city[3]]
+    assert view.income_quintile == citizens.income_quintile[3] + 1
+    citizens.blacklisted[3] = True
+    assert view.blacklisted and view.state == "blacklisted"
+    with pytest.raises(IndexError):
+        small_model.citizen(citizens.size)
+    firm_row = int(citizens.employer.max())
+    assert small_model.firm(firm_row).employees == int((citizens.employer == firm_row).sum())
+    assert len(small_model.sample_citizens(5)) == 5
+
+
+def test_model_registers_two_population_agents(small_scenario: Scenario) -> None:
+    model = CreditModel(small_scenario, seed=1)
+    assert len(model.agents) == 2
+    assert model.citizens.size == 1000
+    assert model.firms.size == 50
