@@ -13,6 +13,7 @@ import typer
 from sim.errors import ScenarioError
 from sim.runs import layout
 from sim.scenario.files import json_schema, load_scenario, parse_override
+from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.experiments.experiment_file import Experiment
@@ -59,6 +60,12 @@ SetOption = Annotated[
 ]
 
 
+def _warn_of(scenario: Scenario, path: Path) -> None:
+    """Print the scenario's own caveat, if it has one, on stderr."""
+    if scenario.simulation.warning:
+        typer.echo(f"warning: {path}: {scenario.simulation.warning}", err=True)
+
+
 @app.command()
 def run(
     scenario_path: ScenarioPath,
@@ -76,6 +83,7 @@ def run(
 
     with user_errors():
         scenario = load_scenario(scenario_path, overrides_from(settings or [], steps))
+        _warn_of(scenario, scenario_path)
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -103,6 +111,7 @@ def validate(
     """Check a scenario file; print a one-line summary when it is valid."""
     with user_errors():
         scenario = load_scenario(scenario_path, overrides_from(settings or [], None))
+    _warn_of(scenario, scenario_path)
     typer.echo(
         f"{scenario_path}: valid ({scenario.population.citizens} citizens, "
         f"{len(scenario.cities)} cities, {len(scenario.behaviours)} behaviours, "

@@ -52,7 +52,8 @@ class RuleTables:
     decay_points: np.ndarray
     redlist_threshold: np.ndarray
     blacklist_threshold: np.ndarray
-    duration_months: np.ndarray  # [S+1, B] int: listing length by triggering behaviour
+    duration_months: np.ndarray  # [S+1, B+1] int: listing length by triggering behaviour;
+    # column B is for a listing caused by a wrong record: the scheme's own duration
     permanent: np.ndarray  # [S+1] bool
     published: np.ndarray
     delist_on_payment: np.ndarray
@@ -199,6 +200,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         ].blacklist_duration_by_behaviour.items():
             duration[s, index[behaviour]] = months
     listing_months = np.where(flags["blacklist_permanent"][:, None], np.inf, duration)
+    duration = np.hstack([duration, scalar["blacklist_duration_months"][:, None]])
     listing_value = annuity_months(listing_months, scenario.decision.monthly_discount_rate)
     listing_value[n_schemes] = 0.0
 

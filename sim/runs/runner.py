@@ -19,6 +19,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from sim.model.model import CreditModel
+from sim.model.version import MODEL_VERSION
 from sim.runs.store import agents_table, package_versions, write_run
 from sim.seeding import make_generator
 
@@ -93,6 +94,7 @@ def manifest(result: RunResult, identifier: str, extra: dict[str, Any] | None = 
     return {
         "run_id": identifier,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model_version": MODEL_VERSION,
         "seed": result.seed,
         "seed_keys": list(result.keys),
         "scenario_sha256": scenario.digest(),

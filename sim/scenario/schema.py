@@ -33,6 +33,11 @@ class Simulation(Frozen):
     steps: int = Field(120, ge=1, le=1200, description="Number of steps (months).")
     seed: int = Field(42, ge=0, description="Default seed; `--seed` overrides it.")
     start_year: int = Field(2018, ge=1900, le=2200, description="Calendar year of step 0.")
+    warning: str = Field(
+        "",
+        description="A caveat `creditsim run` and `validate` print whenever the scenario is "
+        "used (e.g. a calibration fitted with an older model version).",
+    )
 
 
 class Population(Frozen):
@@ -453,6 +458,11 @@ class Scenario(Frozen):
         return self
 
     def digest(self) -> str:
-        """SHA-256 of the scenario as run (canonical JSON)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """SHA-256 of the scenario as run (canonical JSON).
+
+        `simulation.warning` is left out: a caveat about a scenario does not change its runs.
+        """
+        data = self.model_dump(mode="json")
+        data["simulation"].pop("warning")
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()

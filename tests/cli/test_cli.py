@@ -304,3 +304,17 @@ def test_real_process_reports_a_bad_file_without_traceback(tmp_path: Path, out: 
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert not out.exists()
+
+
+def test_a_stale_calibrated_scenario_warns_when_validated(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(
+                Path(__file__).resolve().parents[2] / "scenarios" / "national_2018_calibrated.toml"
+            ),
+        ],
+    )
+    assert result.exit_code == 0
+    assert "warning:" in result.output and "stale calibration" in result.output

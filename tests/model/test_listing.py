@@ -161,3 +161,22 @@ def test_red_list_needs_registration_a_high_score_and_no_blacklisting() -> None:
     citizens.score[:] = 5000.0
     update_redlist(citizens, model.rules, 0)
     assert not citizens.redlisted.any()
+
+
+@pytest.mark.parametrize("last_behaviour_months", [1, 7, 40])
+def test_a_wrong_record_lists_for_the_schemes_duration_not_the_last_behaviours(
+    last_behaviour_months: int,
+) -> None:
+    # The last behaviour of the small scenario is skip_insurance; give it its own duration.
+    model = build(
+        schemes__strict__blacklist_duration_months=6,
+        schemes__strict__blacklist_duration_by_behaviour={"skip_insurance": last_behaviour_months},
+    )
+    citizens, rules = model.citizens, model.rules
+    everyone_in(model, NORTH)
+    wrong = np.array([0])
+    citizens.score[0] = 560.0  # one wrong deduction of 100 takes it below the threshold
+    apply_records(citizens, rules, acts_of([], [], [], recorded=True), wrong, 100.0)
+    list_new(citizens, rules, acts_of([], [], [], recorded=True), wrong)
+    assert citizens.blacklisted[0] and citizens.listing_cause[0] == FALSE_RECORD
+    assert citizens.listing_months_left[0] == 6

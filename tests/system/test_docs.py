@@ -192,3 +192,14 @@ def test_agents_table_in_output_md_is_rendered_from_the_array_declarations():
     from sim.runs.store import agents_reference
 
     assert agents_reference() in read_doc("output.md")
+
+
+def test_the_changelog_names_the_model_version_every_manifest_carries(small_run):
+    from sim.model.version import MODEL_VERSION
+
+    _, run_dir = small_run
+    assert json.loads((run_dir / "manifest.json").read_text())["model_version"] == MODEL_VERSION
+    changelog = (DOCS.parent / "CHANGELOG.md").read_text()
+    versions = re.findall(r"^## (\S+)", changelog, flags=re.M)
+    assert versions[0] == MODEL_VERSION, "the newest CHANGELOG.md entry is the model version"
+    assert len(set(versions)) == len(versions)

@@ -103,7 +103,9 @@ def list_new(
     city = population.city[agents]
     scheme = rules.city_scheme[city]
     population.blacklisted[agents] = True
-    population.listing_months_left[agents] = rules.duration_months[scheme, behaviour]
+    # A wrong record (behaviour -1) takes the scheme's own duration, the table's last column.
+    column = np.where(behaviour >= 0, behaviour, len(rules.behaviour_names))
+    population.listing_months_left[agents] = rules.duration_months[scheme, column]
     population.listing_permanent[agents] = rules.permanent[scheme]
     population.listing_city[agents] = city
     population.listing_behaviour[agents] = behaviour
