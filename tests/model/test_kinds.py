@@ -91,3 +91,23 @@ def test_stages_never_branch_on_the_actor_kind():
         assert "isinstance(" not in source, module.__name__
         assert '== "citizen"' not in source and '== "firm"' not in source, module.__name__
     assert stages.__doc__
+
+
+def test_change_policy_applies_new_rules_and_refuses_a_different_town():
+    from sim.errors import ScenarioError
+
+    scenario = make_scenario()
+    model = CreditModel(scenario, seed=1)
+    model.step()
+    stricter = make_scenario(cities__north__enforcement=3.0)
+    model.change_policy(stricter)
+    assert model.config == stricter
+    assert model.rules.detection[0].max() > CreditModel(scenario, seed=1).rules.detection[0].max()
+    for renamed in (
+        make_scenario(cities={"north": {}, "south": {}, "west": {}}),
+        make_scenario(behaviours__extra_offence={"opportunity_rate_per_month": 0.1}),
+    ):
+        with pytest.raises(ScenarioError, match="must stay the same"):
+            model.change_policy(renamed)
+    model.step()
+    assert model.steps == 2
