@@ -34,11 +34,18 @@ NAMED_TABLES = ("behaviours", "sanctions", "rewards", "schemes", "cities", "zone
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of raw scenario data with dotted-path overrides applied.
 
+    Overriding `population.citizens` in a file that scales agents to people
+    (`people_per_agent` other than 1, no `real_population`) keeps the real population: the
+    file's citizens x people_per_agent becomes `real_population`, unless the overrides set
+    the scale themselves.
+
     Overriding one entry of a named table the file leaves at its default (e.g.
     `behaviours.traffic_violation.fine_yuan` in a file without [behaviours]) starts from the
     default entries, so the override changes one value rather than replacing the table.
     """
     merged = json.loads(json.dumps(data))
+    keys = {dotted if isinstance(dotted, str) else ".".join(dotted) for dotted in overrides}
+    _keep_people_represented(merged, keys)
     for dotted, value in overrides.items():
         path = dotted.split(".") if isinstance(dotted, str) else list(dotted)
         if len(path) > 2 and path[0] in NAMED_TABLES and path[0] not in merged:
@@ -52,6 +59,22 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
             node = child
         node[path[-1]] = value
     return merged
+
+
+def _keep_people_represented(data: dict[str, Any], overridden: set[str]) -> None:
+    """Turn a people_per_agent scale into a fixed real population when citizens change."""
+    scale_keys = {"population", "population.people_per_agent", "population.real_population"}
+    if "population.citizens" not in overridden or overridden & scale_keys:
+        return
+    population = data.get("population")
+    if not isinstance(population, dict) or population.get("real_population") is not None:
+        return
+    per_agent = population.get("people_per_agent", 1.0)
+    citizens = population.get("citizens", Scenario().population.citizens)
+    if not isinstance(per_agent, int | float) or not isinstance(citizens, int) or per_agent == 1:
+        return
+    population["real_population"] = citizens * per_agent
+    population.pop("people_per_agent")
 
 
 def read_scenario_data(path: Path) -> dict[str, Any]:

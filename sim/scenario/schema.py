@@ -48,7 +48,11 @@ class Population(Frozen):
         0.05, ge=0.0, le=1.0, description="Firm agents per citizen agent."
     )
     people_per_agent: float = Field(
-        1.0, gt=0, description="Real people one citizen agent stands for (scales counts)."
+        1.0,
+        gt=0,
+        description="Real people one citizen agent stands for (scales counts). When "
+        "`population.citizens` is overridden (--set, experiments, the app) and this is not 1, "
+        "the file's citizens x people_per_agent is kept as the real population.",
     )
     real_population: float | None = Field(
         None,

@@ -8,9 +8,11 @@ from pathlib import Path
 import pydantic
 import pytest
 from helpers import make_scenario, scenario_data, write_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import Scenario, ScenarioError, load_scenario
-from sim.scenario.files import apply_overrides, json_schema, parse_override
+from sim.scenario.files import apply_overrides, json_schema, parse_override, scenario_from_data
 
 
 def test_defaults_alone_make_a_valid_scenario() -> None:
@@ -277,3 +279,28 @@ def test_a_scenario_needs_a_city(tmp_path: Path) -> None:
 def test_profession_shares_must_not_all_be_zero(tmp_path: Path) -> None:
     message = _error_for(tmp_path, population__professions={"doctor": 0.0, "other": 0.0})
     assert "population" in message and "must not all be zero" in message
+
+
+@given(
+    citizens=st.integers(10, 100_000),
+    per_agent=st.floats(0.01, 1e5).filter(lambda v: v != 1.0),
+    new_citizens=st.integers(10, 100_000),
+)
+@settings(max_examples=60, deadline=None)
+def test_overriding_citizens_keeps_the_real_population_of_a_scaled_scenario(
+    citizens, per_agent, new_citizens
+):
+    data = {"population": {"citizens": citizens, "people_per_agent": per_agent}}
+    scenario = scenario_from_data(apply_overrides(data, {"population.citizens": new_citizens}))
+    population = scenario.population
+    assert population.citizens == new_citizens
+    assert population.citizens * population.people_scale == pytest.approx(citizens * per_agent)
+
+
+def test_an_explicit_scale_or_an_unscaled_file_is_left_as_written():
+    scaled = {"population": {"citizens": 100, "people_per_agent": 50.0}}
+    both = {"population.citizens": 200, "population.people_per_agent": 2.0}
+    assert scenario_from_data(apply_overrides(scaled, both)).population.people_scale == 2.0
+    unscaled = {"population": {"citizens": 100, "people_per_agent": 1.0}}
+    again = scenario_from_data(apply_overrides(unscaled, {"population.citizens": 400}))
+    assert again.population.people_scale == 1.0
