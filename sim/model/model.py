@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
 TIMESERIES = "timeseries"
+NORM_BURN_IN_ROUNDS = 24  # ASSUMPTION: enough for the share to settle at documented weights
+NORM_TOLERANCE = 0.002  # change of the violation share that counts as settled
 
 
 class CreditModel(mesa.Model):
@@ -85,11 +87,37 @@ class CreditModel(mesa.Model):
         for population in built.values():
             reset_scores(population, self.rules)
             update_redlist(population, self.rules, 0)
+        if scenario.decision.peer_weight > 0:
+            self._initialise_norms(built)
         self.population_agents = {
             name: PopulationAgent(self, population) for name, population in built.items()
         }
         self.datacollector: mesa.DataCollector | None = None
         self.latest: dict[str, float] = {}
+
+    def _initialise_norms(self, populations: dict[str, Population]) -> None:
+        """Start the peer norm at its resting point, not at "nobody ever violated".
+
+        A burn-in of decisions only (acts dropped, nothing detected, scored or learnt): each
+        agent decides as in month 0, first with the peer term neutral, then up to
+        NORM_BURN_IN_ROUNDS more times against its peers' previous round, until the violation
+        share of every population moves by less than NORM_TOLERANCE. It runs on a stream
+        spawned from the run's seed, so the run's own random numbers are unchanged.
+        """
+        seed_sequence = self.rng.bit_generator.seed_seq  # type: ignore[attr-defined]
+        norm_rng = np.random.Generator(np.random.PCG64(seed_sequence.spawn(1)[0]))
+        decision = self.config.decision.model_copy(update={"peer_weight": 0.0})
+        neutral = self.config.model_copy(update={"decision": decision})
+        for name, population in populations.items():
+            kind = self.kinds[name]
+            behave(norm_rng, population, kind, self.rules, neutral, 0)
+            share = population.violated.mean() if population.size else 0.0
+            for _ in range(NORM_BURN_IN_ROUNDS):
+                behave(norm_rng, population, kind, self.rules, self.config, 0)
+                previous, share = share, population.violated.mean() if population.size else 0.0
+                if abs(share - previous) < NORM_TOLERANCE:
+                    break
+            population.involuntary_violation[:] = False
 
     @property
     def populations(self) -> dict[str, Population]:

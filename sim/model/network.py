@@ -56,10 +56,18 @@ class SocialNetwork:
         self._inverse_degree = np.where(
             self.degree > 0, 1.0 / np.maximum(self.degree, 1), 0.0
         ).astype(np.float32)
+        self._isolated = np.flatnonzero(self.degree == 0)
 
     def share(self, mask: np.ndarray) -> np.ndarray:
-        """Share of each agent's neighbours for which `mask` holds (0 with no neighbours)."""
-        return (self.adjacency @ mask.astype(np.float32)) * self._inverse_degree
+        """Share of each agent's neighbours for which `mask` holds.
+
+        An agent with no neighbours gets 0.5, the neutral share at which the peer term of
+        its decision vanishes: it has no peers to follow, so no push either way.
+        """
+        share = (self.adjacency @ mask.astype(np.float32)) * self._inverse_degree
+        if self._isolated.size:
+            share[self._isolated] = 0.5
+        return share
 
     def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniformly chosen neighbour per agent; -1 for an isolated agent."""

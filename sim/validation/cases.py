@@ -9,12 +9,11 @@ Cases (docs/validation.md cites the sources and tolerances):
 - hysteresis with social norms (Davis, Hecht and Perkins 2003): enforcement swept down from a
   compliant population and up from a non-compliant one traces two paths.
 
-Run `python -m sim.validation.cases` to regenerate docs/validation.md and its charts.
+`python -m sim.outputs.validation_page` runs them all and regenerates docs/validation.md.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -249,20 +248,3 @@ def hysteresis(
                 }
             )
     return pd.DataFrame(rows)
-
-
-def write_docs(directory: Path = Path("docs")) -> Path:
-    """Run every case at full size and write docs/validation.md with its charts."""
-    from sim.outputs.validation_page import render
-
-    tables = {
-        "closed_form": closed_form_deterrence(),
-        "monotone": monotone_deterrence(),
-        "certainty": certainty_vs_severity(),
-        "hysteresis": hysteresis(),
-    }
-    return render(tables, directory)
-
-
-if __name__ == "__main__":
-    print(write_docs())

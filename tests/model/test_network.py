@@ -37,7 +37,7 @@ def test_social_network_share_and_random_peer() -> None:
     adjacency = sp.csr_array((np.ones(4, dtype=np.float32), (rows, cols)), shape=(4, 4))
     network = SocialNetwork(adjacency)
     share = network.share(np.array([True, False, False, True]))
-    assert share.tolist() == pytest.approx([0.0, 0.5, 0.0, 0.0])
+    assert share.tolist() == pytest.approx([0.0, 0.5, 0.0, 0.5])  # 3 is alone: neutral
     peers = network.random_peer(np.array([0, 2, 3, 1, 1, 1, 1]), np.random.default_rng(0))
     assert peers[:3].tolist() == [1, 1, -1]
     assert set(peers[3:].tolist()) <= {0, 2}
