@@ -136,8 +136,9 @@ class CoreRule:
             income_sigma=people.income_sigma,
             honesty_mean=people.honesty_mean,
             honesty_sd=people.honesty_sd,
-            risk_attitude_mean=people.risk_attitude_mean,
-            risk_attitude_sd=people.risk_attitude_sd,
+            # The core rule is risk neutral: rho 0 is this baseline's penalty exponent 1.
+            risk_attitude_mean=1.0 + people.risk_aversion_mean,
+            risk_attitude_sd=people.risk_aversion_sd,
         )
 
 

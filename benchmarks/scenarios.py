@@ -24,7 +24,7 @@ ALL_MECHANISMS_DATA: dict[str, Any] = {
     "simulation": {"name": "all_mechanisms", "steps": 120, "seed": 2018},
     "population": {
         "firms_per_citizen": FIRMS_PER_CITIZEN,
-        "risk_attitude_sd": 0.2,
+        "risk_aversion_sd": 0.2,
         "professions": {"doctor": 0.01, "public_servant": 0.05, "other": 0.94},
     },
     "registration": {
@@ -144,8 +144,8 @@ CORE_RULE_DATA: dict[str, Any] = {
         "income_sigma": 0.7,
         "honesty_mean": 0.05,
         "honesty_sd": 0.05,
-        "risk_attitude_mean": 1.0,
-        "risk_attitude_sd": 0.0,
+        "risk_aversion_mean": 0.0,
+        "risk_aversion_sd": 0.0,
         "professions": {"other": 1.0},
     },
     "network": {"mean_degree": 0},

@@ -55,8 +55,9 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
                drawn=True, column="income_yuan"),
     AgentArray("honesty", np.float32, None, "float32, income share",
                "Intrinsic cost of violating.", drawn=True),
-    AgentArray("risk_attitude", np.float32, None, "float32",
-               "Penalty exponent theta (<1 risk-seeking, >1 risk-averse).", drawn=True),
+    AgentArray("risk_aversion", np.float32, None, "float32",
+               "Relative risk aversion rho of CRRA utility (0 neutral, >0 risk-averse).",
+               drawn=True),
     AgentArray("profession", np.int64, None, "int64", "Profession index (firms: 0).",
                drawn=True),
     AgentArray("registration_draw", np.float32, None, "float32",
@@ -130,7 +131,7 @@ class Population:
     city: np.ndarray
     income: np.ndarray
     honesty: np.ndarray
-    risk_attitude: np.ndarray
+    risk_aversion: np.ndarray
     profession: np.ndarray
     registration_draw: np.ndarray
     debtor: np.ndarray
@@ -198,7 +199,7 @@ def build_citizens(rng: np.random.Generator, scenario: Scenario, rules: RuleTabl
     rank[order] = (np.arange(n) + 0.5) / n
     shares = np.array(list(people.professions.values()), dtype=np.float64)
     profession = rng.choice(shares.size, size=n, p=shares / shares.sum())
-    theta = rng.normal(people.risk_attitude_mean, people.risk_attitude_sd, n)
+    rho = rng.normal(people.risk_aversion_mean, people.risk_aversion_sd, n)
     behaviours = rules.behaviours_of("citizen")
     adjacency = small_world(rng, n, scenario.network.mean_degree, scenario.network.rewiring)
     return Citizens(
@@ -206,7 +207,7 @@ def build_citizens(rng: np.random.Generator, scenario: Scenario, rules: RuleTabl
         city=city,
         income=income,
         honesty=_gamma(rng, people.honesty_mean, people.honesty_sd, n),
-        risk_attitude=np.clip(theta, 0.1, 3.0).astype(np.float32),
+        risk_aversion=np.clip(rho, -1.0, 5.0).astype(np.float32),
         profession=profession,
         registration_draw=rng.random(n, dtype=np.float32),
         debtor=rng.random(n) < people.debtor_share,
@@ -229,14 +230,14 @@ def build_firms(rng: np.random.Generator, scenario: Scenario, rules: RuleTables)
     profit = people.firm_profit_median_yuan * np.exp(
         people.firm_profit_sigma * rng.standard_normal(n)
     )
-    theta = rng.normal(people.risk_attitude_mean, people.risk_attitude_sd, n)
+    rho = rng.normal(people.risk_aversion_mean, people.risk_aversion_sd, n)
     behaviours = rules.behaviours_of("firm")
     return Population(
         actor="firm",
         city=city,
         income=profit,
         honesty=_gamma(rng, people.honesty_mean, people.honesty_sd, n),
-        risk_attitude=np.clip(theta, 0.1, 3.0).astype(np.float32),
+        risk_aversion=np.clip(rho, -1.0, 5.0).astype(np.float32),
         profession=np.zeros(n, dtype=np.int64),
         registration_draw=np.full(n, -1.0, dtype=np.float32),
         debtor=np.zeros(n, dtype=bool),

@@ -160,10 +160,11 @@ violation share or leaves it within 3 standard errors.
 
 Source: Becker (1968): with risk-seeking agents an increase in the probability of punishment
 deters more than an equal-percentage increase in its size, and the reverse with risk-averse
-agents. Here the expected cost of a violation is `p * (fine / income) ** theta`; theta < 1 is
-risk-seeking, theta > 1 risk-averse. Doubling detection and doubling the fine raise the
-expected penalty p x fine by the same factor. Tolerance: the sign of
-`certainty_effect - severity_effect` (positive for theta 0.5, negative for theta 1.5).
+agents. Here agents weigh a violation by its certainty equivalent under CRRA utility with
+relative risk aversion rho over one month of income at stake (rho < 0 risk-seeking, rho > 0
+risk-averse; model 1.4). Doubling detection and doubling the fine raise the expected penalty
+p x fine by the same factor. Tolerance: the sign of `certainty_effect - severity_effect`
+(positive for rho -0.5, negative for rho 1.5).
 
 {certainty}
 

@@ -72,13 +72,18 @@ class Population(Frozen):
         0.05, ge=0.0, le=10.0, description="Mean intrinsic cost of a violation (income share)."
     )
     honesty_sd: float = Field(0.05, ge=0.0, le=10.0, description="Sd of honesty (gamma).")
-    risk_attitude_mean: float = Field(
-        1.0,
-        gt=0.0,
-        le=3.0,
-        description="Penalty exponent theta: <1 risk-seeking, 1 neutral, >1 risk-averse.",
+    risk_aversion_mean: float = Field(
+        0.0,
+        ge=-1.0,
+        le=5.0,
+        description="Mean relative risk aversion rho of CRRA utility over wealth in months of "
+        "income (0 neutral, >0 risk-averse, <0 risk-seeking; draws clipped to -1..5). "
+        "Replaces risk_attitude_mean (penalty exponent theta; theta 1 is rho 0; roughly "
+        "rho = theta - 1 near neutral). ASSUMPTION.",
     )
-    risk_attitude_sd: float = Field(0.0, ge=0.0, le=1.0, description="Sd of theta.")
+    risk_aversion_sd: float = Field(
+        0.0, ge=0.0, le=2.0, description="Sd of rho across agents (normal, clipped)."
+    )
     firm_profit_median_yuan: float = Field(
         200_000.0, gt=0, description="Median monthly profit of a firm (yuan/month)."
     )
@@ -134,6 +139,14 @@ class Decision(Frozen):
     )
     monthly_discount_rate: float = Field(
         0.01, gt=0.0, le=1.0, description="Discounts future months of listing (per month)."
+    )
+    wealth_base_months: float = Field(
+        24.0,
+        ge=1.0,
+        le=600.0,
+        description="Wealth at stake in a decision, in months of the agent's income: the base "
+        "of the CRRA utility, and the most a detected violation can cost (limited liability). "
+        "ASSUMPTION.",
     )
     shame_income_share: float = Field(
         0.05, ge=0.0, le=10.0, description="Monthly cost of a published listing (income share)."

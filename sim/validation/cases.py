@@ -42,8 +42,8 @@ def deterrence_scenario(overrides: dict[str, Any] | None = None) -> Scenario:
             "income_sigma": 0.0,
             "honesty_mean": 0.0,
             "honesty_sd": 0.0,
-            "risk_attitude_mean": 1.0,
-            "risk_attitude_sd": 0.0,
+            "risk_aversion_mean": 0.0,
+            "risk_aversion_sd": 0.0,
         },
         "decision": {
             "logit_noise": 0.0,
@@ -165,14 +165,17 @@ def monotone_deterrence(
     return pd.DataFrame(rows)
 
 
+CERTAINTY_WEALTH_MONTHS = 1.0  # small stakes hide risk attitude: one month of wealth at stake
+
+
 def certainty_vs_severity(
-    risk_attitudes: tuple[float, ...] = (0.5, 1.5),
+    risk_aversions: tuple[float, ...] = (-0.5, 1.5),
     factor: float = 2.0,
     seed: int = 3,
 ) -> pd.DataFrame:
     """Violation share at baseline, with detection x factor, and with the fine x factor."""
     rows = []
-    for theta in risk_attitudes:
+    for rho in risk_aversions:
         shares = {}
         for label, detection, fine in (
             ("baseline", 0.2, 2_000.0),
@@ -181,7 +184,8 @@ def certainty_vs_severity(
         ):
             scenario = deterrence_scenario(
                 {
-                    "population.risk_attitude_mean": theta,
+                    "population.risk_aversion_mean": rho,
+                    "decision.wealth_base_months": CERTAINTY_WEALTH_MONTHS,
                     "behaviours.offence.detectability": detection,
                     "behaviours.offence.fine_yuan": fine,
                     "behaviours.offence.gain_income_share": 0.06,
@@ -190,7 +194,7 @@ def certainty_vs_severity(
             shares[label] = violation_share(scenario, seed)
         rows.append(
             {
-                "risk_attitude": theta,
+                "risk_aversion": rho,
                 **shares,
                 "certainty_effect": shares["baseline"] - shares["certainty"],
                 "severity_effect": shares["baseline"] - shares["severity"],

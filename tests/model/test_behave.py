@@ -12,10 +12,17 @@ from helpers import (
     build,
     everyone_in,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model.kinds import CITIZENS
 from sim.model.rules import annuity_months
-from sim.model.stages.behave import behave, forced_defaulters, full_penalty
+from sim.model.stages.behave import (
+    behave,
+    certainty_equivalent,
+    forced_defaulters,
+    full_penalty,
+)
 
 
 def test_only_debtors_face_a_debtors_only_choice() -> None:
@@ -133,3 +140,52 @@ def test_peers_who_violated_pull_an_agent_into_violating() -> None:
     model.citizens.violated[:] = False
     acts = behave(model.rng, model.citizens, CITIZENS, model.rules, model.config, 0)
     assert np.sum(acts.behaviour == TRAFFIC) == 0
+
+
+@given(
+    gain=st.floats(0.0, 5.0),
+    penalty=st.floats(0.0, 200.0),
+    detection=st.floats(0.0, 1.0),
+    rho=st.lists(st.floats(-1.0, 5.0), min_size=2, max_size=2),
+    wealth=st.floats(1.0, 600.0),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_more_risk_averse_agent_is_at_least_as_deterred(gain, penalty, detection, rho, wealth):
+    low, high = sorted(rho)
+    values = certainty_equivalent(
+        np.array([gain, gain]),
+        np.array([penalty, penalty]),
+        np.array([detection, detection]),
+        np.array([low, high], dtype=np.float32),
+        wealth,
+    )
+    assert np.isfinite(values).all()
+    rounding = 1e-9 * (1 + wealth)  # the power mean is taken of wealth-sized numbers
+    assert values[1] <= values[0] + rounding
+    assert values[0] <= gain + rounding  # nothing is worth more than the sure gain
+
+
+def test_risk_neutral_value_is_gain_minus_expected_penalty_within_the_wealth():
+    gain, penalty, detection = np.array([0.2, 0.1]), np.array([0.5, 3.0]), np.array([0.3, 0.9])
+    values = certainty_equivalent(gain, penalty, detection, np.zeros(2, np.float32), 24.0)
+    assert values == pytest.approx(gain - detection * penalty)
+
+
+@pytest.mark.parametrize("fine_months", [0.5, 2.0])
+def test_violations_fall_with_risk_aversion_at_any_fine(fine_months: float) -> None:
+    shares = []
+    for rho in (-0.5, 0.0, 1.0, 3.0):
+        model = build(
+            population__risk_aversion_mean=rho,
+            decision__wealth_base_months=1.0,
+            decision__logit_noise=0.0,
+            decision__peer_weight=0.0,
+            behaviours__traffic_violation__fine_yuan=fine_months * 4_000.0,
+            behaviours__traffic_violation__opportunity_rate_per_month=1.0,
+        )
+        everyone_in(model, EAST)  # no scheme: the fine is the whole penalty
+        model.citizens.income[:] = 4_000.0
+        acts = behave(model.rng, model.citizens, CITIZENS, model.rules, model.config, 0)
+        shares.append(int((acts.behaviour[acts.violation] == TRAFFIC).sum()))
+    assert shares == sorted(shares, reverse=True), shares
+    assert shares[0] > shares[-1]

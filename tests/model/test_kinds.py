@@ -27,7 +27,7 @@ def build_cooperatives(rng: np.random.Generator, scenario: Scenario, rules: Rule
         city=city,
         income=np.full(n, 20_000.0),
         honesty=np.zeros(n, dtype=np.float32),
-        risk_attitude=np.ones(n, dtype=np.float32),
+        risk_aversion=np.zeros(n, dtype=np.float32),
         profession=np.zeros(n, dtype=np.int64),
         registration_draw=np.full(n, -1.0, dtype=np.float32),
         debtor=np.zeros(n, dtype=bool),

@@ -31,9 +31,12 @@ def stationary(peer_weight: float, gain: float, citizens: int = 4_000):
 @given(peer_weight=st.floats(0.05, 0.3), gain=st.floats(0.02, 0.08), seed=st.integers(0, 99))
 @settings(max_examples=8, deadline=None)
 def test_without_any_change_the_first_month_looks_like_the_later_ones(peer_weight, gain, seed):
-    violations = 1.0 - simulate(stationary(peer_weight, gain), seed=seed).timeseries[
-        "compliance_rate"
-    ].to_numpy()
+    violations = (
+        1.0
+        - simulate(stationary(peer_weight, gain), seed=seed)
+        .timeseries["compliance_rate"]
+        .to_numpy()
+    )
     later = violations[4:]
     # Monthly shares are binomial-ish: allow five standard errors of one month's share.
     noise = 5 * np.sqrt(max(later.mean() * (1 - later.mean()), 1e-4) / 2_000)

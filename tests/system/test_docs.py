@@ -122,7 +122,7 @@ def test_reference_ranges_come_from_the_field_constraints():
     }
     assert ranges[("Population", "people_per_agent")] == "> 0"
     assert ranges[("Simulation", "steps")] == "[1, 1200]"
-    assert ranges[("Population", "risk_attitude_mean")] == "(0, 3]"
+    assert ranges[("Population", "risk_aversion_mean")] == "[-1, 5]"
     assert ranges[("Behaviour", "actor")] == 'one of `"citizen"`, `"firm"`'
 
 

@@ -1,6 +1,7 @@
 """Known answer: with norms, learning, noise and honesty off, an agent violates exactly when
 its lognormal gain beats perceived detection x full penalty, so the share of opportunities
-taken equals the mean over agents of P(gain > detection x penalty ** theta), in closed form."""
+taken equals the mean over agents of P(gain > break-even gain): detection x penalty when risk
+neutral, else the root of the expected-utility equation, solved here by bisection."""
 
 from __future__ import annotations
 
@@ -23,7 +24,12 @@ SIGMAS = 4.0
 
 
 def known_world(
-    gain: float, sigma: float, fine: float, detectability: float, theta: float = 1.0
+    gain: float,
+    sigma: float,
+    fine: float,
+    detectability: float,
+    rho: float = 0.0,
+    wealth_months: float = 24.0,
 ) -> dict[str, Any]:
     """One city, one violation faced every month, and nothing but gain, fine and detection."""
     return {
@@ -33,8 +39,8 @@ def known_world(
             "firms_per_citizen": 0.0,
             "honesty_mean": 0.0,
             "honesty_sd": 0.0,
-            "risk_attitude_mean": theta,
-            "risk_attitude_sd": 0.0,
+            "risk_aversion_mean": rho,
+            "risk_aversion_sd": 0.0,
             "debtor_share": 0.0,
             "income_sigma": 0.9,
         },
@@ -44,6 +50,7 @@ def known_world(
             "learning_rate_own": 0.0,
             "learning_rate_social": 0.0,
             "initial_detection_belief": 1.0,
+            "wealth_base_months": wealth_months,
         },
         "income_shocks": {"probability_per_month": 0.0},
         "records": {"false_record_rate_per_month": 0.0},
@@ -74,24 +81,46 @@ def assert_within_sampling_error(observed: int, chances: np.ndarray) -> None:
     assert abs(observed - expected) <= SIGMAS * sd + 1, (observed, expected, sd)
 
 
+def crra(x: np.ndarray, rho: float) -> np.ndarray:
+    """CRRA utility of wealth x (written here from its definition, not taken from the model)."""
+    return np.log(x) if rho == 1.0 else x ** (1.0 - rho) / (1.0 - rho)
+
+
+def break_even_gain(penalty: np.ndarray, p: float, rho: float, wealth: float) -> np.ndarray:
+    """Gain at which violating and complying have equal expected utility, by bisection.
+
+    Risk neutral: p x penalty. Otherwise the root of p u(w + G - P) + (1 - p) u(w + G) = u(w).
+    """
+    if rho == 0.0:
+        return p * penalty
+    low, high = np.zeros_like(penalty), np.full_like(penalty, 50.0)
+    for _ in range(80):
+        middle = (low + high) / 2
+        bad = np.maximum(wealth + middle - penalty, 1e-3 * (wealth + middle))
+        gap = p * crra(bad, rho) + (1 - p) * crra(wealth + middle, rho) - crra(wealth, rho)
+        low, high = np.where(gap > 0, low, middle), np.where(gap > 0, middle, high)
+    return (low + high) / 2
+
+
 @pytest.mark.parametrize(
-    ("gain", "sigma", "fine", "detectability", "theta"),
+    ("gain", "sigma", "fine", "detectability", "rho", "wealth"),
     [
-        (0.10, 0.8, 500.0, 0.4, 1.0),
-        (0.05, 0.5, 200.0, 0.9, 1.0),
-        (0.30, 1.5, 2000.0, 0.2, 1.0),
-        (0.10, 0.8, 500.0, 0.4, 2.0),
-        (0.10, 0.8, 500.0, 0.4, 0.5),
+        (0.10, 0.8, 500.0, 0.4, 0.0, 24.0),
+        (0.05, 0.5, 200.0, 0.9, 0.0, 24.0),
+        (0.30, 1.5, 2000.0, 0.2, 0.0, 24.0),
+        (0.10, 0.8, 2000.0, 0.4, 3.0, 1.0),
+        (0.10, 0.8, 2000.0, 0.4, 1.0, 1.0),
+        (0.10, 0.8, 2000.0, 0.4, -0.5, 1.0),
     ],
 )
-def test_share_violating_is_the_chance_that_gain_beats_the_expected_fine(
-    gain: float, sigma: float, fine: float, detectability: float, theta: float
+def test_share_violating_is_the_chance_that_gain_beats_the_break_even_gain(
+    gain: float, sigma: float, fine: float, detectability: float, rho: float, wealth: float
 ) -> None:
-    scenario = make_scenario(known_world(gain, sigma, fine, detectability, theta))
+    scenario = make_scenario(known_world(gain, sigma, fine, detectability, rho, wealth))
     result = simulate(scenario, seed=2024)
     income = result.model.citizens.income
     penalty = fine / income
-    chances = violation_chance(gain, sigma, detectability * penalty**theta)
+    chances = violation_chance(gain, sigma, break_even_gain(penalty, detectability, rho, wealth))
     assert 0.02 < chances.mean() < 0.98  # the case says something
     share = result.timeseries["violations"].sum() / (CITIZENS * STEPS)
     assert_within_sampling_error(result.timeseries["violations"].sum(), np.tile(chances, STEPS))

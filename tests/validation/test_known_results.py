@@ -26,15 +26,16 @@ def test_deterrence_is_monotone_in_detection_and_duration():
 
 
 def test_certainty_beats_severity_for_risk_seekers_and_not_for_risk_averse():
-    table = validation.certainty_vs_severity(risk_attitudes=(0.5, 1.5)).set_index("risk_attitude")
-    seeking, averse = table.loc[0.5], table.loc[1.5]
+    table = validation.certainty_vs_severity(risk_aversions=(-0.5, 1.5))
+    table = table.set_index("risk_aversion")
+    seeking, averse = table.loc[-0.5], table.loc[1.5]
     assert seeking["certainty_effect"] > seeking["severity_effect"]
     assert averse["severity_effect"] > averse["certainty_effect"]
 
 
 def test_risk_neutral_agents_respond_equally_to_certainty_and_severity():
-    table = validation.certainty_vs_severity(risk_attitudes=(1.0,)).set_index("risk_attitude")
-    neutral = table.loc[1.0]
+    table = validation.certainty_vs_severity(risk_aversions=(0.0,)).set_index("risk_aversion")
+    neutral = table.loc[0.0]
     assert abs(neutral["certainty_effect"] - neutral["severity_effect"]) < 0.02
 
 

@@ -3,13 +3,15 @@
 Deterrence in the Becker / Allingham-Sandmo tradition. An agent facing a violation of
 behaviour b compares, in months of its own income,
 
-    gain - perceived_detection * full_penalty ** theta - honesty + peer_weight * (peers - 0.5)
+    CE(gain, full_penalty, perceived_detection, rho) - honesty + peer_weight * (peers - 0.5)
 
 where full_penalty = fine / income + record_chance * (listing cost + lost red-list rewards),
-theta is the agent's risk attitude (<1 risk-seeking, >1 risk-averse) and `peers` the share of
-its neighbours who violated last step. With logit noise tau > 0 it violates with probability
-1 / (1 + exp(-net / tau)); with tau = 0 exactly when net > 0. Only agents with an opportunity
-this month (Bernoulli at the behaviour's rate) decide, so the cost grows with opportunities.
+CE is the certainty equivalent of the gamble under CRRA utility with relative risk aversion
+rho over a wealth base (`certainty_equivalent`; rho = 0 gives gain - detection x penalty) and
+`peers` the share of its neighbours who violated last step. With logit noise tau > 0 it
+violates with probability 1 / (1 + exp(-net / tau)); with tau = 0 exactly when net > 0. Only
+agents with an opportunity this month (Bernoulli at the behaviour's rate) decide, so the cost
+grows with opportunities.
 """
 
 from __future__ import annotations
@@ -98,6 +100,47 @@ def full_penalty(
     return penalty
 
 
+LIMITED_LIABILITY_FLOOR = 1e-3  # share of wealth + gain a detected violator always keeps
+
+
+def certainty_equivalent(
+    gain: np.ndarray,
+    penalty: np.ndarray,
+    detection: np.ndarray,
+    risk_aversion: np.ndarray,
+    wealth_months: float,
+) -> np.ndarray:
+    """Certainty equivalent of violating, in months of income (CRRA expected utility).
+
+    Wealth w (months of income) becomes w + gain if undetected and w + gain - penalty if
+    detected (probability `detection`), the latter kept at least LIMITED_LIABILITY_FLOOR x
+    (w + gain): nobody loses more than the wealth at stake. With u(x) = x^(1-rho)/(1-rho)
+    (log at rho = 1) the certainty equivalent is the power mean of order 1 - rho of the two
+    outcomes, minus w. A power mean falls as its order falls, so at every gain, penalty and
+    detection a more risk-averse agent values the violation less (is at least as deterred).
+    rho = 0 gives gain - detection x penalty exactly while the penalty is within the wealth.
+    """
+    good = wealth_months + gain
+    capped = np.minimum(penalty, good * (1.0 - LIMITED_LIABILITY_FLOOR))
+    neutral = gain - detection * capped
+    averse = np.flatnonzero(risk_aversion != 0.0)
+    if averse.size == 0:
+        return neutral
+    g, p = good[averse], detection[averse]
+    bad = g - capped[averse]
+    order = 1.0 - risk_aversion[averse].astype(np.float64)
+    with np.errstate(divide="ignore"):  # log 0 = -inf is right for p = 0 or 1
+        log_bad, log_good, log_p, log_q = np.log(bad), np.log(g), np.log(p), np.log1p(-p)
+    logarithmic = np.abs(order) < 1e-9
+    safe = np.where(logarithmic, 1.0, order)
+    # Power mean in logs (stable for large or small orders): log M = log(p b^r + (1-p) g^r) / r.
+    log_power = np.logaddexp(log_p + safe * log_bad, log_q + safe * log_good) / safe
+    log_geometric = p * log_bad + (1.0 - p) * log_good
+    value = neutral.copy()
+    value[averse] = np.exp(np.where(logarithmic, log_geometric, log_power)) - wealth_months
+    return value
+
+
 def _choose(rng: np.random.Generator, net: np.ndarray, noise: float) -> np.ndarray:
     """Deterministic (noise 0) or logit choice of acts with net utility `net`."""
     if noise <= 0:
@@ -119,16 +162,14 @@ def _violations(
     decision = scenario.decision
     behaviour = int(population.behaviours[column])
     penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
-    theta = population.risk_attitude[candidates]
-    if np.any(theta != 1.0):
-        penalty = np.power(penalty.astype(np.float32), theta)  # float32: half the cost
-    expected = population.perceived_detection[candidates, column] * penalty
+    belief = population.perceived_detection[candidates, column]
     gain = rules.gain_median[behaviour] * np.exp(
         rules.gain_sigma[behaviour] * rng.standard_normal(candidates.size)
     )
+    rho = population.risk_aversion[candidates]
+    value = certainty_equivalent(gain, penalty, belief, rho, decision.wealth_base_months)
     net = (
-        gain
-        - expected
+        value
         - decision.honesty_weight * population.honesty[candidates]
         + decision.peer_weight * (peer_share[candidates] - 0.5)
     )
