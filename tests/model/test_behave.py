@@ -91,17 +91,58 @@ def test_penalty_of_a_serious_violation_includes_the_discounted_listing() -> Non
     assert full_penalty(citizens, model.rules, model.config, agents, LOAN, 0) == pytest.approx(0)
 
 
-def test_penalty_counts_red_list_rewards_lost_until_the_score_recovers() -> None:
-    model = build()
+def discounted_red_list_months(
+    score: float, base: float, threshold: float, recovery: float, decay: float, rate: float
+) -> float:
+    """Discounted months on the red list from `score` on, by stepping the score month by month.
+
+    Written from the rules' words (toward base by recovery below it, by decay above it, never
+    past it; on the list while the score is at least the threshold), not from the model.
+    """
+    delta, total, weight = 1.0 / (1.0 + rate), 0.0, 1.0
+    for _ in range(5_000):  # delta^5000 is below 1e-21 at 1% a month
+        if score >= threshold:
+            total += weight
+        weight *= delta
+        if score < base:
+            score = min(score + recovery, base)
+        elif score > base:
+            score = max(score - decay, base)
+    return total
+
+
+@pytest.mark.parametrize(
+    ("threshold", "recovery", "decay", "score"),
+    [
+        (1050.0, 2.0, 0.0, 1060.0),  # threshold above base, no decay: lost for good
+        (1050.0, 2.0, 1.0, 1060.0),  # above base with decay: it would have lasted 11 months
+        (990.0, 2.0, 0.0, 1000.0),  # below base: back in ceil(10 / 2) months
+        (990.0, 3.0, 0.0, 1000.0),  # ceil(10 / 3) = 4 months, not 3.33
+        (990.0, 0.0, 0.0, 1000.0),  # no recovery: never back
+    ],
+)
+def test_penalty_counts_the_red_list_rewards_the_score_path_loses(
+    threshold: float, recovery: float, decay: float, score: float
+) -> None:
+    model = build(
+        schemes__strict__redlist_threshold=threshold,
+        schemes__strict__monthly_recovery_points=recovery,
+        schemes__strict__monthly_decay_points=decay,
+    )
     citizens = model.citizens
     everyone_in(model, NORTH)
     agents = np.arange(4)
-    citizens.score[agents] = 1060.0
+    citizens.score[agents] = score
     citizens.redlisted[agents] = True
     penalty = full_penalty(citizens, model.rules, model.config, agents, TRAFFIC, 0)
-    months_to_recover = (1050.0 - 1040.0) / 2.0
-    lost = 0.02 * annuity_months(months_to_recover, 0.01)
-    assert penalty == pytest.approx(200.0 / citizens.income[agents] + lost)
+    base, after = 1000.0, score - 20.0  # traffic violation: -20 points
+    path = (base, threshold, recovery, decay, 0.01)
+    lost_months = discounted_red_list_months(score, *path) - discounted_red_list_months(
+        after, *path
+    )
+    assert lost_months > 0
+    lost = 0.02 * lost_months  # fast_track_approval is worth 2% of income a month
+    assert penalty == pytest.approx(200.0 / citizens.income[agents] + lost, rel=1e-6)
 
 
 def test_without_noise_exactly_the_agents_whose_gain_beats_the_penalty_violate() -> None:

@@ -89,8 +89,11 @@ def full_penalty(
     )
     if loses.size:
         lost_city = city[loses]
-        months = (rules.redlist_threshold[scheme][lost_city] - after[loses]) / np.maximum(
-            rules.recovery_points[scheme][lost_city], 1e-9
+        months = red_list_months_lost(
+            rules,
+            rules.city_scheme[lost_city],
+            population.score[agents[loses]],
+            after[loses],
         )
         penalty[loses] += (
             record_chance[loses]
@@ -98,6 +101,29 @@ def full_penalty(
             * annuity_months(months, scenario.decision.monthly_discount_rate)
         )
     return penalty
+
+
+def red_list_months_lost(
+    rules: RuleTables, scheme: np.ndarray, score: np.ndarray, after: np.ndarray
+) -> np.ndarray:
+    """Months of red-list rewards a record costs, from the score path the rules produce.
+
+    Scores move toward the base by `monthly_recovery_points` (below it) and
+    `monthly_decay_points` (above it), never past it. With the red-list threshold T at or
+    below the base, a score `after` < T climbs back in ceil((T - after) / recovery) months
+    (never without recovery), and the agent would have stayed on the list anyway. With T
+    above the base, recovery stops short of T: the list is lost for good, and what the record
+    costs is the months the agent would have stayed without it, (score - T) // decay + 1
+    (for ever without decay). inf means a perpetuity.
+    """
+    threshold = rules.redlist_threshold[scheme]
+    base = rules.base_score[scheme]
+    recovery = rules.recovery_points[scheme]
+    decay = rules.decay_points[scheme]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        back = np.where(recovery > 0, np.ceil((threshold - after) / recovery), np.inf)
+        stay = np.where(decay > 0, np.floor((score - threshold) / decay) + 1.0, np.inf)
+    return np.where(threshold <= base, back, stay)
 
 
 LIMITED_LIABILITY_FLOOR = 1e-3  # share of wealth + gain a detected violator always keeps
