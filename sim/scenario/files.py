@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,31 @@ def read_scenario_data(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(f"{path}: cannot read file ({error})") from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+        raise ScenarioError(
+            f"{path}: not valid TOML: {error}{_offending_line(text, error)}"
+        ) from None
+    if not data:
+        raise ScenarioError(
+            f"{path}: the file is empty; it would run the built-in defaults. Write at least "
+            "[simulation] name = ... (every key: docs/scenarios.md, `creditsim schema`)"
+        )
+    return data
+
+
+def _offending_line(text: str, error: tomllib.TOMLDecodeError) -> str:
+    """The line a TOML error points at, so a duplicate key is named, not only located."""
+    match = re.search(r"at line (\d+)", str(error))
+    lines = text.splitlines()
+    if match is None or not 0 < int(match.group(1)) <= len(lines):
+        return ""
+    line = lines[int(match.group(1)) - 1].strip()
+    key = line.split("=", 1)[0].strip() if "=" in line else line
+    hint = (
+        f"; `{key}` is given twice" if "overwrite" in str(error) or "declare" in str(error) else ""
+    )
+    return f": `{line}`{hint}"
 
 
 def scenario_from_data(data: dict[str, Any], source: str = "<scenario>") -> Scenario:

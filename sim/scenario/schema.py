@@ -16,9 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
-    """Base for every config table: immutable, and unknown keys are errors."""
+    """Base for every config table: immutable, unknown keys are errors, numbers are finite.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Every file format of the project (scenarios, experiments, calibrations) builds on it, so
+    `inf` and `nan` are refused everywhere with the key path and the value.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 Actor = Literal["citizen", "firm"]
