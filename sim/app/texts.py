@@ -17,7 +17,9 @@ HELP = {
     "detection": "How likely a broken rule is noticed. x2 doubles every city's enforcement "
     "(cameras, inspections, data from courts and banks).",
     "blacklist_months": "How long a name stays on the blacklist (the rules say 1 to 3 years).",
-    "permanent": "'Once untrustworthy, always restricted': a listing never ends.",
+    "permanent": "'Once untrustworthy, always restricted': a listing never runs out and paying "
+    "does not end it. It is the listing city's list: a person who moves to a city that does "
+    "not share that list (outside its pilot zone) leaves it behind.",
     "reward": "How much a place on the red list is worth: cheaper loans, fast-track "
     "approvals, priority in schools and hospitals. x2 doubles every reward.",
     "published": "Names of the blacklisted are made public. Being shamed costs the listed "

@@ -299,7 +299,12 @@ class Scheme(Frozen):
         description="Behaviour -> listing length (months) when it triggers the listing.",
     )
     blacklist_permanent: bool = Field(
-        False, description="'Once untrustworthy, always restricted': listings never end."
+        False,
+        description="'Once untrustworthy, always restricted': listings never expire, are not "
+        "ended by paying, and stay with the person in every city that recognises the listing "
+        "city's list (its pilot zone once started; everywhere if the scheme is national). A "
+        "listed person who moves to a city that does not recognise it escapes the listing "
+        "(migration).",
     )
     published: bool = Field(True, description="Listings are published (public shaming).")
     delist_on_payment: bool = Field(

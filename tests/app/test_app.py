@@ -462,3 +462,20 @@ def test_picking_a_scenario_starts_it_with_its_own_cities(page):
     )
     assert page.locator(".city-panel").count() == len(cities)
     assert problems == []
+
+
+def test_the_permanent_lever_says_what_moving_does_and_the_model_does_it():
+    from sim.app.texts import HELP
+
+    assert "moves" in HELP["permanent"] and "does not end" in HELP["permanent"]
+    scenario = make_scenario(
+        schemes__strict__blacklist_permanent=True,
+        migration__rate_per_month=0.0,
+        migration__listed_rate_per_month=0.5,
+        zones={},
+    )
+    classroom = Classroom(scenario, replace(levers_of(scenario), citizens=1_000))
+    for _ in range(scenario.simulation.steps):
+        classroom.step()
+    series = classroom.model.timeseries()
+    assert series["escaped_listings"].sum() > 0  # permanent listings end by moving, as it says
