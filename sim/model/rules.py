@@ -61,6 +61,7 @@ class RuleTables:
     points: np.ndarray  # [S+1, B]
     scored: np.ndarray  # [S+1, B] bool: a record changes the score or lists
     serious: np.ndarray  # [S+1, B] bool: a record lists the agent
+    score_cap: np.ndarray  # [S+1, B] points: a record caps the score here (inf: no cap)
     sanction_cost: np.ndarray  # [S+1, A] income share per month, by actor
     listing_burden: np.ndarray  # [S+1, A] sanction cost + published x shame, income share
     restricts_flights: np.ndarray  # [S+1] bool
@@ -207,6 +208,16 @@ def compile_rules(scenario: Scenario) -> RuleTables:
     band_names = tuple(
         dict.fromkeys(band.name for scheme in scenario.schemes.values() for band in scheme.bands)
     )
+    score_cap = np.full((rows, n_behaviours), np.inf)
+    for s, scheme_name in enumerate(scheme_names):
+        scheme = scenario.schemes[scheme_name]
+        floors = sorted(band.min_score for band in scheme.bands)
+        for behaviour, band_name in scheme.grade_caps.items():
+            floor = next(b.min_score for b in scheme.bands if b.name == band_name)
+            above = [f for f in floors if f > floor]
+            top = np.nextafter(above[0], -np.inf) if above else scheme.max_score
+            score_cap[s, index[behaviour]] = top
+            scored[s, index[behaviour]] = True
     band_floors = []
     for scheme_name in scheme_names:
         bands = sorted(scenario.schemes[scheme_name].bands, key=lambda band: band.min_score)
@@ -262,6 +273,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         points=points,
         scored=scored,
         serious=serious,
+        score_cap=score_cap,
         sanction_cost=sanction_cost,
         listing_burden=sanction_cost
         + flags["published"][:, None] * scenario.decision.shame_income_share,

@@ -316,6 +316,12 @@ class Scheme(Frozen):
     )
     sanctions: list[str] = Field(default_factory=list, description="Sanctions on listed agents.")
     rewards: list[str] = Field(default_factory=list, description="Rewards of red-listed agents.")
+    grade_caps: dict[str, str] = Field(
+        default_factory=dict,
+        description="Behaviour -> band name: a recorded act also caps the score at the top of "
+        "that band (just below the next band's min_score), e.g. drunk driving drops a person "
+        "to grade C. A capped behaviour is scored even without points.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Scheme:
@@ -323,6 +329,12 @@ class Scheme(Frozen):
             raise ValueError("need min_score <= base_score <= max_score")
         if not self.blacklist_threshold <= self.redlist_threshold:
             raise ValueError("need blacklist_threshold <= redlist_threshold")
+        bands = {band.name for band in self.bands}
+        for behaviour, band in self.grade_caps.items():
+            if band not in bands:
+                raise ValueError(
+                    f"grade_caps.{behaviour} = {band!r}: unknown band; allowed: {sorted(bands)}"
+                )
         return self
 
 
@@ -432,6 +444,7 @@ class Scenario(Frozen):
                 ),
                 ("sanctions", "sanction", scheme.sanctions),
                 ("rewards", "reward", scheme.rewards),
+                ("grade_caps", "behaviour", scheme.grade_caps),
             ):
                 for ref in used:
                     if ref not in known[kind]:

@@ -71,7 +71,10 @@ def full_penalty(
     record_chance = (
         rules.city_data_sharing * rules.scheme_active(step) * rules.scored[scheme, behaviour]
     )[city] * registered
-    after = population.score[agents] + rules.points[scheme, behaviour][city]
+    after = np.minimum(
+        population.score[agents] + rules.points[scheme, behaviour][city],
+        rules.score_cap[scheme, behaviour][city],
+    )
     redlisted = population.redlisted[agents]
     would_list = ~population.blacklisted[agents] & (
         rules.serious[scheme, behaviour][city] | (after < rules.blacklist_threshold[scheme][city])

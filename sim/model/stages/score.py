@@ -60,7 +60,12 @@ def apply_records(
     recorded = acts.recorded
     agents = acts.agent[recorded]
     scheme = rules.city_scheme[population.city[agents]]
-    np.add.at(population.score, agents, rules.points[scheme, acts.behaviour[recorded]])
+    behaviour = acts.behaviour[recorded]
+    np.add.at(population.score, agents, rules.points[scheme, behaviour])
+    cap = rules.score_cap[scheme, behaviour]
+    capped = np.isfinite(cap)
+    if capped.any():  # grade caps: "drops a person to grade C"
+        np.minimum.at(population.score, agents[capped], cap[capped])
     np.subtract.at(population.score, wrongly_recorded, false_record_points)
     np.add.at(population.false_record_points, wrongly_recorded, false_record_points)
     clip_scores(population, rules, np.concatenate([agents, wrongly_recorded]))
