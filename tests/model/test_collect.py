@@ -35,3 +35,34 @@ def test_concentration_index_sign_follows_who_gets_the_rewards() -> None:
     assert concentration_index(np.where(rank > 0.8, 1.0, 0.0), rank) > 0.5
     assert concentration_index(np.where(rank < 0.2, 1.0, 0.0), rank) < -0.5
     assert concentration_index(np.zeros(100), rank) == 0.0
+
+
+def test_red_list_membership_and_reward_indices_are_told_apart() -> None:
+    """Rewards as a share of income: the yuan index follows income, membership does not."""
+    model = build()
+    citizens = model.citizens
+    n = citizens.size
+    rank = citizens.income_rank
+    # Red-list exactly the poorer half: membership favours the poor, whatever the yuan.
+    poorer = rank < 0.5
+    members = np.flatnonzero(poorer)
+    ones = np.zeros(n)
+    ones[members] = 1.0
+    expected = 2 * np.cov(ones, rank, bias=True)[0, 1] / ones.mean()  # Wagstaff, by hand
+    assert concentration_index(np.ones(members.size), rank, members) == pytest.approx(expected)
+    assert expected < 0
+    # Rewards of 2% of income: as a share of income the same for every member, so the index is
+    # the membership's ...
+    relative = np.full(members.size, 0.02)
+    assert concentration_index(relative, rank, members) == pytest.approx(expected)
+    # ... while in yuan they rise with income within the members.
+    yuan = 0.02 * citizens.income[members]
+    assert concentration_index(yuan, rank, members) > expected
+
+
+def test_the_collected_row_carries_all_three_indices(small_model) -> None:
+    small_model.step()
+    row = small_model.latest
+    for name in ("redlist", "reward_relative", "reward_yuan"):
+        assert -1.0 <= row[f"{name}_concentration_index"] <= 1.0
+    assert "reward_concentration_index" not in row

@@ -173,7 +173,15 @@ def collect(
         "sanction_cost_yuan": transfers.sanction_cost_yuan * people_per_agent,
         "firm_sanction_cost_yuan": events.transfers["firm"].sanction_cost_yuan * people_per_agent,
         "reward_value_yuan": float(rewards.sum()) * people_per_agent,
-        "reward_concentration_index": concentration_index(rewards, citizens.income_rank, rewarded),
+        "redlist_concentration_index": concentration_index(
+            np.ones(rewarded.size), citizens.income_rank, rewarded
+        ),
+        "reward_relative_concentration_index": concentration_index(
+            rewards / citizens.income[rewarded], citizens.income_rank, rewarded
+        ),
+        "reward_yuan_concentration_index": concentration_index(
+            rewards, citizens.income_rank, rewarded
+        ),
         "moves": moves.moved,
         "listed_moves": moves.listed_moved,
         "escaped_listings": moves.escaped,
