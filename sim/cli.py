@@ -333,6 +333,38 @@ def calibrate(
     typer.echo(str(directory))
 
 
+@app.command()
+def rerun(
+    manifest_path: Annotated[
+        Path, typer.Argument(help="A run's manifest.json (or its run directory).")
+    ],
+    out: Annotated[Path, typer.Option(help="Directory for the rerun.")] = Path("results/reruns"),
+) -> None:
+    """Run again from a manifest (scenario, seed, keys); say whether the tables are identical."""
+    from sim.model.version import MODEL_VERSION
+    from sim.runs.rerun import rerun as run_again
+
+    with user_errors():
+        result = run_again(manifest_path, out)
+    if not result.same_model:
+        typer.echo(
+            f"warning: the manifest was written by model version {result.recorded_version}; "
+            f"this is model version {MODEL_VERSION} (CHANGELOG.md says what changed), so the "
+            "outputs may differ",
+            err=True,
+        )
+    if result.identical is None:
+        typer.echo(
+            "rerun: the original tables are not beside the manifest; nothing compared", err=True
+        )
+    else:
+        verdict = "identical to" if result.identical else "DIFFERENT from"
+        typer.echo(f"rerun: timeseries and agents {verdict} {result.original_dir}", err=True)
+    typer.echo(str(result.run_dir))
+    if result.identical is False:
+        raise typer.Exit(1)
+
+
 @app.command("report")
 def report_command(
     results_path: Annotated[
