@@ -35,8 +35,6 @@ from sim.runs.read import read_record
 from sim.runs.store import atomic_directory, write_run
 from sim.scenario.schema import Scenario
 
-RECORD = layout.RUN_RECORD
-SUMMARY = layout.SUMMARY
 SUMMARY_EVERY_SECONDS = 10.0
 
 
@@ -86,7 +84,7 @@ def run_name(design: str, point: int, replicate: int) -> str:
 
 
 def _write_record(directory: Path, record: dict[str, Any]) -> None:
-    (directory / RECORD).write_text(json.dumps(record, indent=2, default=str))
+    (directory / layout.RUN_RECORD).write_text(json.dumps(record, indent=2, default=str))
 
 
 def _write_failed(run_dir: Path, record: dict[str, Any]) -> None:
@@ -207,9 +205,9 @@ def write_summary(experiment: Experiment, results_dir: Path, ledger: Ledger) -> 
         if record is not None:
             records.append(record)
     frame = summary_frame(records, list(experiment.factors), list(experiment.spec.outcomes))
-    staging = results_dir / f".{SUMMARY}.{os.getpid()}.tmp"
+    staging = results_dir / f".{layout.SUMMARY}.{os.getpid()}.tmp"
     frame.to_parquet(staging, index=False)
-    os.replace(staging, results_dir / SUMMARY)
+    os.replace(staging, results_dir / layout.SUMMARY)
     return frame
 
 

@@ -111,10 +111,11 @@ class CreditModel(mesa.Model):
         for name, population in populations.items():
             kind = self.kinds[name]
             behave(norm_rng, population, kind, self.rules, neutral, 0)
-            share = population.violated.mean() if population.size else 0.0
+            share = float(population.violated.mean()) if population.size else 0.0
             for _ in range(NORM_BURN_IN_ROUNDS):
                 behave(norm_rng, population, kind, self.rules, self.config, 0)
-                previous, share = share, population.violated.mean() if population.size else 0.0
+                previous = share
+                share = float(population.violated.mean()) if population.size else 0.0
                 if abs(share - previous) < NORM_TOLERANCE:
                     break
             population.involuntary_violation[:] = False

@@ -33,6 +33,7 @@ from sim.outputs.summaries import (
     shares,
 )
 from sim.runs import layout
+from sim.runs.read import read_agents, read_timeseries
 
 MAX_GROUPS_OVER_TIME = 6
 AGENT_COLUMNS = ["kind", "income_quintile", "blacklisted", "listing_cause", "rewards_yuan"]
@@ -82,10 +83,10 @@ def read_runs(
     designs = list(designs) if designs is not None else [""] * len(run_dirs)
     series, quintiles = [], []
     for run_dir, design in zip(run_dirs, designs, strict=True):
-        path = run_dir / layout.TIMESERIES
-        frame = pd.read_parquet(path, columns=_timeseries_columns(path))
+        columns = _timeseries_columns(run_dir / layout.TIMESERIES)
+        frame = read_timeseries(run_dir, columns)
         series.append(frame.assign(run_id=run_dir.name, design=design))
-        agents = pd.read_parquet(run_dir / layout.AGENTS, columns=AGENT_COLUMNS)
+        agents = read_agents(run_dir, AGENT_COLUMNS)
         agents = agents.assign(run_id=run_dir.name, design=design)
         quintiles.append(charts.quintile_table(agents))
     return pd.concat(series, ignore_index=True), pd.concat(quintiles, ignore_index=True)

@@ -24,11 +24,11 @@ def read_record(run_dir: Path) -> dict[str, Any] | None:
         return None
 
 
-def read_timeseries(run_dir: Path) -> pd.DataFrame:
-    """A finished run's time series (one row per month)."""
-    return pd.read_parquet(Path(run_dir) / layout.TIMESERIES)
+def read_timeseries(run_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A finished run's time series (one row per month), optionally only some columns."""
+    return pd.read_parquet(Path(run_dir) / layout.TIMESERIES, columns=columns)
 
 
-def read_agents(run_dir: Path) -> pd.DataFrame:
-    """A finished run's final agent states (one row per agent)."""
-    return pd.read_parquet(Path(run_dir) / layout.AGENTS)
+def read_agents(run_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A finished run's final agent states (one row per agent), optionally only some columns."""
+    return pd.read_parquet(Path(run_dir) / layout.AGENTS, columns=columns)

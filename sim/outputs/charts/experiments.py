@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.outputs.charts.runs import band_trace
 from sim.outputs.labels import (
     OUTCOME_PREFIX,
     formatted,
@@ -18,13 +19,11 @@ from sim.outputs.labels import (
     outcome_columns,
 )
 from sim.outputs.style import (
-    BAND_OPACITY,
     DESIGN_COLOURS,
     FIRST_ORDER,
     HEATMAP_SCALE,
     TOTAL_EFFECT,
     design_colours,
-    rgba,
 )
 from sim.outputs.style import styled as _style
 from sim.stats import mean_interval
@@ -93,22 +92,11 @@ def sweep_response(
         grouped = data["runs"].max() > 1 or len(data) <= MAX_LEVELS
         meta = {"panel": label(outcome, percent), "series": outcome, "column": factor}
         if grouped and data["ci_low"].notna().any():
-            figure.add_trace(
-                go.Scatter(
-                    x=np.concatenate([data["value"], data["value"][::-1]]),
-                    y=np.concatenate([data["ci_high"], data["ci_low"][::-1]]),
-                    fill="toself",
-                    fillcolor=rgba(colour, BAND_OPACITY),
-                    mode="lines",
-                    line=dict(width=0),
-                    hoverinfo="skip",
-                    showlegend=False,
-                    name="95% confidence interval",
-                    meta={**meta, "role": "band"},
-                ),
-                row=row,
-                col=col,
-            )
+            band = band_trace(
+                data["value"], data["ci_low"], data["ci_high"], colour,
+                "95% confidence interval", meta,
+            )  # fmt: skip
+            figure.add_trace(band, row=row, col=col)
         y_format = number_format(outcome, percent)
         figure.add_trace(
             go.Scatter(

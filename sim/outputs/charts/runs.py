@@ -28,6 +28,31 @@ TIME_SERIES = {
 }
 
 
+def band_trace(
+    x: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    colour: str,
+    name: str,
+    meta: dict,
+    legendgroup: str | None = None,
+) -> go.Scatter:
+    """A filled band between `low` and `high` over `x` (an interval or a spread of runs)."""
+    return go.Scatter(
+        x=np.concatenate([x, x[::-1]]),
+        y=np.concatenate([high, low[::-1]]),
+        fill="toself",
+        fillcolor=rgba(colour, BAND_OPACITY),
+        mode="lines",
+        line=dict(width=0),
+        hoverinfo="skip",
+        showlegend=False,
+        legendgroup=legendgroup,
+        name=name,
+        meta={**meta, "role": "band"},
+    )
+
+
 def with_listing_causes(timeseries: pd.DataFrame) -> pd.DataFrame:
     """Add involuntary and false-positive listings as shares of all citizens.
 
@@ -140,23 +165,11 @@ def _line_panels(
             colour = _series_colour(column, group, colours)
             meta = {"panel": panel, "series": series, "column": column}
             if line["runs"].max() > 1:
-                figure.add_trace(
-                    go.Scatter(
-                        x=np.concatenate([line["step"], line["step"][::-1]]),
-                        y=np.concatenate([line["high"], line["low"][::-1]]),
-                        fill="toself",
-                        fillcolor=rgba(colour, BAND_OPACITY),
-                        mode="lines",
-                        line=dict(width=0),
-                        hoverinfo="skip",
-                        showlegend=False,
-                        legendgroup=series,
-                        name=f"{series} (5-95% of runs)",
-                        meta={**meta, "role": "band"},
-                    ),
-                    row=row,
-                    col=col,
-                )
+                band = band_trace(
+                    line["step"], line["low"], line["high"], colour,
+                    f"{series} (5-95% of runs)", meta, legendgroup=series,
+                )  # fmt: skip
+                figure.add_trace(band, row=row, col=col)
             figure.add_trace(
                 go.Scatter(
                     x=line["step"],
