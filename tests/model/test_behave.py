@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from helpers import (
@@ -12,12 +14,13 @@ from helpers import (
     build,
     everyone_in,
 )
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.model.kinds import CITIZENS
 from sim.model.rules import annuity_months
 from sim.model.stages.behave import (
+    LIMITED_LIABILITY_FLOOR,
     behave,
     certainty_equivalent,
     forced_defaulters,
@@ -190,6 +193,8 @@ def test_peers_who_violated_pull_an_agent_into_violating() -> None:
     rho=st.lists(st.floats(-1.0, 5.0), min_size=2, max_size=2),
     wealth=st.floats(1.0, 600.0),
 )
+@example(gain=0.0, penalty=0.0, detection=0.5, rho=[2.0, 1.001953125], wealth=7.0)
+@example(gain=0.0, penalty=0.0, detection=0.5, rho=[0.0, 1.001953125], wealth=7.0)
 @settings(max_examples=300, deadline=None)
 def test_a_more_risk_averse_agent_is_at_least_as_deterred(gain, penalty, detection, rho, wealth):
     low, high = sorted(rho)
@@ -204,6 +209,43 @@ def test_a_more_risk_averse_agent_is_at_least_as_deterred(gain, penalty, detecti
     rounding = 4e-6 * (1 + wealth + gain)  # float32 power mean of wealth-sized numbers
     assert values[1] <= values[0] + rounding
     assert values[0] <= gain + rounding  # nothing is worth more than the sure gain
+
+
+def _power_mean_reference(gain, penalty, detection, rho, wealth):
+    """CRRA certainty equivalent in float64 from the textbook formula, for comparison."""
+    good = wealth + gain
+    bad = good - min(penalty, good * (1 - LIMITED_LIABILITY_FLOOR))
+    order = 1.0 - rho
+    if order == 0.0:
+        mean = math.exp(detection * math.log(bad) + (1 - detection) * math.log(good))
+    elif detection == 0.0:
+        mean = good
+    else:
+        mean = (detection * bad**order + (1 - detection) * good**order) ** (1 / order)
+    return mean - wealth
+
+
+@example(gain=0.0, penalty=0.0, detection=0.5, rho=1.001953125, wealth=7.0)
+@given(
+    gain=st.floats(0.0, 5.0),
+    penalty=st.floats(0.0, 200.0),
+    detection=st.floats(0.0, 1.0),
+    rho=st.floats(-1.0, 5.0).filter(lambda r: r != 0.0),
+    wealth=st.floats(1.0, 600.0),
+)
+@settings(max_examples=300, deadline=None)
+def test_certainty_equivalent_matches_the_textbook_power_mean(
+    gain, penalty, detection, rho, wealth
+):
+    (value,) = certainty_equivalent(
+        np.array([gain]),
+        np.array([penalty]),
+        np.array([detection]),
+        np.array([rho], dtype=np.float32),
+        wealth,
+    )
+    expected = _power_mean_reference(gain, penalty, detection, float(np.float32(rho)), wealth)
+    assert value == pytest.approx(expected, rel=1e-4, abs=4e-5 * (1 + wealth + gain))
 
 
 def test_risk_neutral_value_is_gain_minus_expected_penalty_within_the_wealth():

@@ -161,14 +161,22 @@ def certainty_equivalent(
     bad = g - capped[averse].astype(np.float32)
     order = np.float32(1.0) - risk_aversion[averse]
     with np.errstate(divide="ignore"):  # log 0 = -inf is right for p = 0 or 1
-        log_bad, log_good, log_p, log_q = np.log(bad), np.log(g), np.log(p), np.log1p(-p)
+        log_p, log_q = np.log(p), np.log1p(-p)
+        drop = np.log(bad) - np.log(g)  # log(bad / good) <= 0
     logarithmic = np.abs(order) < 1e-6
     safe = np.where(logarithmic, np.float32(1.0), order)
-    # Power mean in logs (stable for large or small orders): log M = log(p b^r + (1-p) g^r) / r.
-    log_power = np.logaddexp(log_p + safe * log_bad, log_q + safe * log_good) / safe
-    log_geometric = p * log_bad + (np.float32(1.0) - p) * log_good
+    # Power mean relative to the good outcome: log(M/g) = log(q + p e^(r d)) / r, d =
+    # log(b/g). Near x = r d = 0 the log is taken as log1p(p expm1(x)), so it is exactly 0
+    # when b = g and has no cancellation at small orders; far from 0, in logs (no overflow).
+    x = safe * drop
+    near = np.abs(x) < 1.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        inner = np.where(
+            near, np.log1p(p * np.expm1(np.where(near, x, 0))), np.logaddexp(log_q, log_p + x)
+        )
+    log_ratio = np.where(logarithmic, p * drop, inner / safe)  # log(M / g) <= 0
     value = neutral.copy()
-    value[averse] = np.exp(np.where(logarithmic, log_geometric, log_power)) - wealth_months
+    value[averse] = gain[averse] + g * np.expm1(log_ratio)  # M - w = gain + g (M/g - 1)
     return value
 
 
