@@ -78,6 +78,9 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
                "Why the agent is listed: `not_listed`, `chosen` (a chosen violation), "
                "`involuntary` (a forced default) or `false_record` (a wrong record).",
                column="listing_cause", encoding="cause"),
+    AgentArray("listing_level", np.int32, 0, "int32",
+               "Re-offences recorded during the current listing (each extends it and "
+               "escalates its sanctions by the scheme's rules).", column="listing_reoffences"),
     AgentArray("times_listed", np.int32, 0, "int32", "Listings over the run.",
                column="times_listed"),
     AgentArray("months_listed", np.int32, 0, "int32, months",

@@ -55,6 +55,8 @@ class RuleTables:
     duration_months: np.ndarray  # [S+1, B+1] int: listing length by triggering behaviour;
     # column B is for a listing caused by a wrong record: the scheme's own duration
     permanent: np.ndarray  # [S+1] bool
+    extension_months: np.ndarray  # [S+1] int: a re-offence while listed adds these months
+    escalation: np.ndarray  # [S+1]: a re-offence while listed adds this x the base burden
     published: np.ndarray
     delist_on_payment: np.ndarray
     national: np.ndarray  # [S+1] bool: listings recognised everywhere
@@ -159,6 +161,8 @@ def compile_rules(scenario: Scenario) -> RuleTables:
             "redlist_threshold",
             "blacklist_threshold",
             "blacklist_duration_months",
+            "blacklist_extension_months",
+            "sanction_escalation",
         )
     }
     flags = {
@@ -267,6 +271,8 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         blacklist_threshold=scalar["blacklist_threshold"],
         duration_months=duration.astype(np.int64),
         permanent=flags["blacklist_permanent"],
+        extension_months=scalar["blacklist_extension_months"].astype(np.int64),
+        escalation=scalar["sanction_escalation"],
         published=flags["published"],
         delist_on_payment=flags["delist_on_payment"],
         national=national,

@@ -34,5 +34,6 @@ def delist(population: Population, rules: RuleTables, agents: np.ndarray) -> Non
     clip_scores(population, rules, agents)  # a threshold may lie above max_score
     population.blacklisted[agents] = False
     population.listing_permanent[agents] = False
+    population.listing_level[agents] = 0
     population.listing_cause[agents] = NOT_LISTED
     population.listing_behaviour[agents] = -1

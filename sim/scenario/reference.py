@@ -88,6 +88,8 @@ UNITS: dict[str, str] = {
     "Scheme.blacklist_threshold": "points",
     "Scheme.redlist_threshold": "points",
     "Scheme.blacklist_duration_months": "months",
+    "Scheme.blacklist_extension_months": "months per re-offence",
+    "Scheme.sanction_escalation": "multiple of the base burden per re-offence",
     "City.population_share": "relative weight",
     "City.enforcement": "1 (multiplier)",
     "City.data_sharing": "probability per detected act",

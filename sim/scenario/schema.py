@@ -298,6 +298,22 @@ class Scheme(Frozen):
         default_factory=dict,
         description="Behaviour -> listing length (months) when it triggers the listing.",
     )
+    blacklist_extension_months: int = Field(
+        0,
+        ge=0,
+        le=600,
+        description="A recorded act that would list an agent already on this scheme's list "
+        "extends the listing by this many months (court defaulter list: 12-36, DATA.md); 0 "
+        "none. Wrong records do not extend.",
+    )
+    sanction_escalation: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="Each such re-offence while listed raises the listing's monthly sanction "
+        "and shame burden by this multiple of its base (levels add: 0.5 gives x1.5, x2, ...). "
+        "ASSUMPTION (escalating restrictions for repeat defaulters, seeds 001-002).",
+    )
     blacklist_permanent: bool = Field(
         False,
         description="'Once untrustworthy, always restricted': listings never expire, are not "

@@ -75,16 +75,18 @@ def test_a_low_score_lists_and_marks_involuntary_default() -> None:
     assert citizens.listing_cause[:3].tolist() == [CHOSEN, NOT_LISTED, INVOLUNTARY]
 
 
-def test_listing_is_not_renewed_while_listed() -> None:
+def test_a_reoffence_while_listed_renews_the_listing_without_listing_again() -> None:
     model = build()
     citizens, rules = model.citizens, model.rules
     everyone_in(model, NORTH)
     acts = acts_of([0], [LOAN], [LOAN], recorded=True)
     list_new(citizens, rules, acts, NONE)
     expire(citizens, rules)
+    assert citizens.listing_months_left[0] == 5
     again = list_new(citizens, rules, acts, NONE)
     assert again.size == 0
-    assert citizens.listing_months_left[0] == 5 and citizens.times_listed[0] == 1
+    assert citizens.listing_months_left[0] == 6 and citizens.times_listed[0] == 1
+    assert citizens.listing_level[0] == 1
 
 
 def test_paying_a_repayable_debt_ends_the_listing_if_the_scheme_says_so() -> None:

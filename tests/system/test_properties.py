@@ -90,13 +90,19 @@ def test_months_listed_follow_the_duration_in_a_whole_run(duration: int, seed: i
     )
     model = CreditModel(scenario, seed=seed)
     for _ in range(scenario.simulation.steps):
+        before = [population.months_listed.copy() for population in _all_populations(model)]
         model.step()
-        for population in _all_populations(model):
+        for earlier, population in zip(before, _all_populations(model), strict=True):
             listed = population.blacklisted
-            finished = population.times_listed - listed
-            current = np.where(listed, duration - population.listing_months_left + 1, 0)
-            assert np.array_equal(population.months_listed, duration * finished + current)
+            assert np.array_equal(population.months_listed - earlier, listed)
             assert (population.listing_months_left[listed] >= 1).all()
+            # A first listing never renewed has run duration - left + 1 months so far.
+            plain = listed & (population.times_listed == 1) & (population.listing_level == 0)
+            elapsed = duration - population.listing_months_left[plain] + 1
+            assert np.array_equal(population.months_listed[plain], elapsed)
+            # Without an extension a renewal restarts the clock at most at the duration.
+            renewed = listed & (population.listing_level > 0)
+            assert (population.listing_months_left[renewed] <= duration).all()
     assert model.citizens.times_listed.sum() > 0
 
 

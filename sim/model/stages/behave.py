@@ -58,7 +58,8 @@ def full_penalty(
     """Penalty of a detected violation, in months of the agent's income.
 
     The fine, plus (if the act reaches the agent's record) the discounted cost of the listing
-    it would trigger (sanctions, shame if published, red-list rewards forgone) or, short of a
+    it would trigger (sanctions, shame if published, red-list rewards forgone), of the
+    extension and escalation it would bring if the agent is already listed, or, short of a
     listing, the red-list rewards lost until the score recovers. The rules are first reduced
     to one small table per city for this behaviour, so each agent costs 1-D lookups only.
     """
@@ -76,9 +77,11 @@ def full_penalty(
         rules.score_cap[scheme, behaviour][city],
     )
     redlisted = population.redlisted[agents]
-    would_list = ~population.blacklisted[agents] & (
-        rules.serious[scheme, behaviour][city] | (after < rules.blacklist_threshold[scheme][city])
+    listed = population.blacklisted[agents]
+    triggers = rules.serious[scheme, behaviour][city] | (
+        after < rules.blacklist_threshold[scheme][city]
     )
+    would_list = ~listed & triggers
     reward = rules.reward_value[scheme, actor]  # [C]
     sanction_burden = rules.listing_burden[scheme, actor]
     listing_value = rules.listing_value[scheme, behaviour]
@@ -87,6 +90,11 @@ def full_penalty(
     )
     penalty = rules.fine_yuan[behaviour] / population.income[agents]
     penalty += record_chance * listing_cost
+    if rules.extension_months.any() or rules.escalation.any():
+        extends = np.flatnonzero(listed & triggers)
+        penalty[extends] += record_chance[extends] * extension_cost(
+            population, rules, scenario, agents[extends], behaviour
+        )
     loses = np.flatnonzero(
         redlisted & ~would_list & (after < rules.redlist_threshold[scheme][city])
     )
@@ -104,6 +112,33 @@ def full_penalty(
             * annuity_months(months, scenario.decision.monthly_discount_rate)
         )
     return penalty
+
+
+def extension_cost(
+    population: Population,
+    rules: RuleTables,
+    scenario: Scenario,
+    agents: np.ndarray,
+    behaviour: int,
+) -> np.ndarray:
+    """Discounted cost (months of income) of one more re-offence recorded while listed.
+
+    Under the listing's scheme the listing is renewed to at least the behaviour's duration
+    and extended by `extension_months` (nothing for a permanent listing), and the monthly
+    burden rises by `escalation` x its base for the rest of the listing, extension included.
+    """
+    held_by = rules.city_scheme[population.listing_city[agents]]
+    base = rules.listing_burden[held_by, population.actor_index]
+    step_up = rules.escalation[held_by]
+    burden_after = base * (1.0 + step_up * (population.listing_level[agents] + 1))
+    left = np.where(
+        population.listing_permanent[agents], np.inf, population.listing_months_left[agents]
+    )
+    rate = scenario.decision.monthly_discount_rate
+    remaining = annuity_months(left, rate)
+    renewed = np.maximum(left, rules.duration_months[held_by, behaviour])
+    extended = annuity_months(renewed + rules.extension_months[held_by], rate)
+    return step_up * base * remaining + burden_after * (extended - remaining)
 
 
 def red_list_months_lost(

@@ -2,7 +2,9 @@
 
 A recorded act lists an agent when its behaviour is serious in the city's scheme, or when the
 record leaves the score below the blacklist threshold. A listing lasts the scheme's duration
-in months, or forever when the scheme is permanent ("once untrustworthy, always restricted").
+in months, or forever when the scheme is permanent ("once untrustworthy, always restricted");
+each re-offence recorded while listed extends it by the scheme's extension and raises its
+sanction level (the escalation).
 A listing for a repayable debt ends when the debtor pays (chance a month grows with means);
 one caused by a wrong record ends when the appeal succeeds. When a listing ends, the score
 is lifted to at least the blacklist threshold. Red-listed: registered, scheme running, score
@@ -98,6 +100,8 @@ def list_new(
         ]
     )
     fresh = ~population.blacklisted[agents]
+    again = ~fresh & (cause != FALSE_RECORD)
+    extend(population, rules, agents[again], behaviour[again])
     agents, behaviour, cause = agents[fresh], behaviour[fresh], cause[fresh]
     # An agent with several triggers keeps the last one: true records follow wrong ones.
     city = population.city[agents]
@@ -114,6 +118,27 @@ def list_new(
     population.times_listed[newly_listed] += 1
     population.redlisted[newly_listed] = False
     return newly_listed
+
+
+def extend(
+    population: Population, rules: RuleTables, reoffenders: np.ndarray, behaviour: np.ndarray
+) -> None:
+    """Each recorded re-offence of a listed agent renews its listing, extends and escalates it.
+
+    Under the listing's scheme, the months left become at least the behaviour's duration (the
+    new act's own listing) plus `extension_months`, and the level its `escalation` multiplies
+    (sanction stage) rises by one. k re-offences in one month: at least the longest of their
+    durations, plus k extensions, level + k.
+    """
+    if reoffenders.size == 0:
+        return
+    agents, which, count = np.unique(reoffenders, return_inverse=True, return_counts=True)
+    held_by = rules.city_scheme[population.listing_city[agents]]
+    renewed = np.zeros(agents.size, dtype=np.int64)
+    np.maximum.at(renewed, which, rules.duration_months[held_by[which], behaviour])
+    left = np.maximum(population.listing_months_left[agents], renewed)
+    population.listing_months_left[agents] = left + count * rules.extension_months[held_by]
+    population.listing_level[agents] += count.astype(np.int32)
 
 
 def update_redlist(population: Population, rules: RuleTables, step: int) -> None:

@@ -1,7 +1,8 @@
 """Stage 5, sanction and reward: what listings cost and red lists pay, this month.
 
 A blacklisted agent bears the monthly cost of every sanction of the scheme that listed it
-(plus the shame cost when the list is published); a red-listed agent receives the monthly
+(plus the shame cost when the list is published), raised by the scheme's escalation for each
+re-offence recorded during the listing; a red-listed agent receives the monthly
 value of its scheme's rewards. Both are income shares turned into yuan. A firm that commits
 a violation harming its employees (e.g. not registering them for social insurance) cuts
 their income next month by that share, which feeds their involuntary default.
@@ -25,7 +26,8 @@ def sanction_and_reward(population: Population, rules: RuleTables) -> MonthlyTra
     actor = population.actor_index
     listed = np.flatnonzero(population.blacklisted)
     scheme = rules.city_scheme[population.listing_city[listed]]
-    share = rules.listing_burden[scheme, actor]
+    level = population.listing_level[listed]
+    share = rules.listing_burden[scheme, actor] * (1.0 + rules.escalation[scheme] * level)
     cost = share * population.income[listed]
     population.sanction_cost_yuan[listed] += cost
     population.months_listed[listed] += 1
