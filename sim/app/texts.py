@@ -15,7 +15,10 @@ STATE_WORDS = {
 
 HELP = {
     "detection": "How likely a broken rule is noticed. x2 doubles every city's enforcement "
-    "(cameras, inspections, data from courts and banks).",
+    "(cameras, inspections, data from courts and banks). People notice a change slowly: "
+    "from their own and their neighbours' brushes with the law and, where records are "
+    "published, from the published cases; in this town half of a cut is believed after "
+    "about twenty months.",
     "blacklist_months": "How long a name stays on the blacklist (the rules say 1 to 3 years).",
     "permanent": "'Once untrustworthy, always restricted': a listing never runs out and paying "
     "does not end it. It is the listing city's list: a person who moves to a city that does "
@@ -23,7 +26,8 @@ HELP = {
     "reward": "How much a place on the red list is worth: cheaper loans, fast-track "
     "approvals, priority in schools and hospitals. x2 doubles every reward.",
     "published": "Names of the blacklisted are made public. Being shamed costs the listed "
-    "person, so people weigh it before breaking a rule.",
+    "person, so people weigh it before breaking a rule, and the published cases show "
+    "everyone how often offenders are caught.",
     "zone_sharing": "Cities of a pilot zone recognise each other's blacklists, so moving to a "
     "neighbouring city no longer escapes a listing.",
     "rebuild": "Population and seed build a new town: they apply when you press Reset.",

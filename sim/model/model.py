@@ -14,7 +14,7 @@ population of the kinds that take part in it (`sim.model.kinds`), kinds in `KIND
     |    | update_redlist        |              |                                               |
     | 5  | sanction_and_reward   | sanction     | listing costs charged, red-list rewards paid  |
     | 6  | harm_employees        | sanction     | employers' harmful violations cut income      |
-    | 7  | learn                 | learn        | perceived detection moves toward outcomes     |
+    | 7  | learn                 | learn        | beliefs move toward outcomes, published cases |
     | 8  | migrate               | migrate      | moves between cities; unrecognised listings   |
     | 9  | collect               | metrics      | the outcome row of the month                  |
 """
@@ -205,7 +205,7 @@ class CreditModel(mesa.Model):
                     populations[kind.name], populations[employers], rules, acts[employers]
                 )
         for kind in kinds:  # 7
-            learn(rng, populations[kind.name], acts[kind.name], scenario)
+            learn(rng, populations[kind.name], rules, acts[kind.name], scenario, month)
         moves = {  # 8
             kind.name: (
                 migrate(rng, populations[kind.name], rules, scenario, month)

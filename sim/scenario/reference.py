@@ -89,6 +89,7 @@ UNITS: dict[str, str] = {
     "Scheme.redlist_threshold": "points",
     "Scheme.blacklist_duration_months": "months",
     "Scheme.blacklist_extension_months": "months per re-offence",
+    "Decision.learning_rate_news": "1 (weight per month)",
     "Scheme.sanction_escalation": "multiple of the base burden per re-offence",
     "City.population_share": "relative weight",
     "City.enforcement": "1 (multiplier)",

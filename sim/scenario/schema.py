@@ -138,6 +138,15 @@ class Decision(Frozen):
     learning_rate_social: float = Field(
         0.05, ge=0.0, le=1.0, description="Weight of a neighbour's outcome in belief update."
     )
+    learning_rate_news: float = Field(
+        0.06,
+        ge=0.0,
+        le=1.0,
+        description="Monthly weight of published enforcement (where the scheme publishes its "
+        "records) in every agent's belief: the share of violations detected in its city. The "
+        "share of people who notice (about 0.2 a month) times how far they move (0.3). "
+        "ASSUMPTION.",
+    )
     initial_detection_belief: float = Field(
         1.0, ge=0.0, le=10.0, description="Initial perceived / true detection probability."
     )

@@ -72,6 +72,79 @@ def deterrence_scenario(overrides: dict[str, Any] | None = None) -> Scenario:
     return scenario_from_data(apply_overrides(data, overrides or {}), "<validation>")
 
 
+# A scheme that scores the offence and publishes its records but never lists anybody.
+PUBLISHED_RECORDS: dict[str, Any] = {
+    "schemes": {"records": {"points": {"offence": -1}, "blacklist_threshold": 0.0}},
+    "cities": {"city": {"scheme": "records", "data_sharing": 1.0}},
+    "registration": {"initial_coverage": {"other": 1.0}},
+}
+
+
+def _citizen_detection(model: CreditModel) -> tuple[np.ndarray, np.ndarray]:
+    """Citizens' true and believed detection of every violation they can commit."""
+    citizens = model.citizens
+    violations = ~model.rules.prosocial[citizens.behaviours]
+    truth = model.rules.detection[citizens.city][:, citizens.behaviours[violations]]
+    return truth, citizens.perceived_detection[:, violations]
+
+
+def beliefs_after_a_cut(
+    scenario: Scenario, factor: float, cut_at: int | None, months: int, seed: int
+) -> pd.DataFrame:
+    """Believed detection each month when every city's enforcement is cut to `factor` x.
+
+    cut_at None: the run starts at the cut enforcement. gap = mean(belief - new detection)
+    / mean(old detection - new detection): 1 right after the cut, 0 once beliefs caught up.
+    """
+    if cut_at is None:
+        scenario = _scaled_enforcement(scenario, factor)
+    model = CreditModel(scenario, rng=make_generator(seed))
+    old, _ = _citizen_detection(model)
+    rows = []
+    for month in range(months):
+        if month == cut_at:
+            model.change_policy(_scaled_enforcement(model.config, factor))
+        model.step()
+        truth, belief = _citizen_detection(model)
+        shift = float((old - truth).mean())
+        rows.append(
+            {
+                "month": month,
+                "belief": float(belief.mean()),
+                "detection": float(truth.mean()),
+                "gap": float((belief - truth).mean()) / shift if shift else float("nan"),
+                "compliance_rate": float(model.latest["compliance_rate"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _scaled_enforcement(scenario: Scenario, factor: float) -> Scenario:
+    data = scenario.model_dump(mode="json")
+    for city in data["cities"].values():
+        city["enforcement"] *= factor
+    return scenario_from_data(data, "<enforcement cut>")
+
+
+def belief_gap_after_a_cut(
+    overrides: dict[str, Any] | None = None,
+    months: int = 48,
+    factor: float = 0.25,
+    cut_at: int = 6,
+    seed: int = 5,
+) -> pd.DataFrame:
+    """The belief gap month by month after the cut (columns months_since_cut, gap).
+
+    In the deterrence scenario with published records.
+    """
+    scenario = deterrence_scenario({**PUBLISHED_RECORDS, **(overrides or {})})
+    table = beliefs_after_a_cut(scenario, factor, cut_at, cut_at + months, seed)
+    after = table[table["month"] >= cut_at]
+    return pd.DataFrame(
+        {"months_since_cut": after["month"].to_numpy() - cut_at + 1, "gap": after["gap"]}
+    )
+
+
 def violation_share(scenario: Scenario, seed: int, replicate: int = 0) -> float:
     """Mean share of citizens violating per step over a run."""
     model = CreditModel(scenario, rng=make_generator(seed, 0, replicate))

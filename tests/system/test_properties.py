@@ -360,16 +360,22 @@ def test_recovery_moves_toward_base_and_never_past_it(scores: list[float], recov
 @given(
     rate_own=st.floats(0, 1),
     rate_social=st.floats(0, 1),
+    rate_news=st.floats(0, 1),
     start=st.floats(0, 1),
     detected=st.lists(st.booleans(), min_size=1, max_size=30),
 )
 def test_beliefs_stay_probabilities(
-    rate_own: float, rate_social: float, start: float, detected: list[bool]
+    rate_own: float,
+    rate_social: float,
+    rate_news: float,
+    start: float,
+    detected: list[bool],
 ) -> None:
     model = CreditModel(
         make_scenario(
             decision__learning_rate_own=rate_own,
             decision__learning_rate_social=rate_social,
+            decision__learning_rate_news=rate_news,
             population__citizens=50,
         ),
         seed=0,
@@ -378,7 +384,7 @@ def test_beliefs_stay_probabilities(
     beliefs[:] = np.float32(start)
     for outcome in detected:
         acts = acts_of(list(range(10)), [1] * 10, [1] * 10, detected=outcome)
-        learn(model.rng, model.citizens, acts, model.config)
+        learn(model.rng, model.citizens, model.rules, acts, model.config, 0)
     assert ((beliefs >= 0) & (beliefs <= 1)).all()
     if rate_own == 1.0:
         assert (beliefs[:10, 1] == float(detected[-1])).all()
