@@ -18,7 +18,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.model.kinds import CITIZENS
-from sim.model.rules import annuity_months
 from sim.model.stages.behave import (
     LIMITED_LIABILITY_FLOOR,
     behave,
@@ -88,9 +87,16 @@ def test_penalty_of_a_serious_violation_includes_the_discounted_listing() -> Non
     everyone_in(model, NORTH)
     agents = np.arange(10)
     penalty = full_penalty(citizens, model.rules, model.config, agents, LOAN, 0)
-    listing = annuity_months(6, 0.01) * (0.10 + 0.05)  # sanctions + shame, 6 months
-    assert penalty == pytest.approx(np.full(10, 0.8 * listing))
-    citizens.blacklisted[agents] = True  # already listed: nothing more to lose
+    months = [1.01**-t for t in range(6)]  # this month and the next five, discounted by hand
+    burden = 0.10 + 0.05  # sanctions + shame, a month
+    assert penalty == pytest.approx(np.full(10, 0.8 * burden * sum(months)))
+    citizens.blacklisted[agents] = True  # already listed: the act renews it to 6 months
+    citizens.listing_months_left[agents] = 2
+    renewal = 0.8 * burden * sum(months[2:])
+    assert full_penalty(citizens, model.rules, model.config, agents, LOAN, 0) == pytest.approx(
+        np.full(10, renewal)
+    )
+    citizens.listing_months_left[agents] = 10  # longer than a new listing: nothing to add
     assert full_penalty(citizens, model.rules, model.config, agents, LOAN, 0) == pytest.approx(0)
 
 

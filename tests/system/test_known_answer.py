@@ -16,7 +16,6 @@ from scipy.stats import lognorm
 
 from sim import simulate
 from sim.model.model import CreditModel
-from sim.model.rules import annuity_months
 
 CITIZENS = 4000
 STEPS = 12
@@ -153,16 +152,22 @@ def test_a_scheme_adds_the_discounted_listing_cost_to_the_penalty(data_sharing: 
     data["cities"] = {"city": {"scheme": "city", "data_sharing": data_sharing}}
     model = CreditModel(make_scenario(data), seed=99)
     income = model.citizens.income
-    listing_cost = annuity_months(duration, rate) * (sanction + shame)
+    # Discounted months by hand: months[m] = sum of (1 + rate)^-t for t < m.
+    months = np.concatenate([[0.0], np.cumsum((1 + rate) ** -np.arange(duration + 1.0))])
+    burden = sanction + shame
     # The listing cost counts only if the act reaches the record (chance = data sharing).
-    unlisted_penalty = fine / income + data_sharing * listing_cost
+    unlisted_penalty = fine / income + data_sharing * burden * months[duration]
     unlisted_chance = violation_chance(gain, sigma, detectability * unlisted_penalty)
-    listed_chance = violation_chance(gain, sigma, detectability * fine / income)
+    fine_only_chance = violation_chance(gain, sigma, detectability * fine / income)
     if data_sharing > 0:
-        assert np.all(listed_chance - unlisted_chance > 0.02)  # the listing deters
+        assert np.all(fine_only_chance - unlisted_chance > 0.02)  # the listing deters
     chances, observed = [], 0
     for _ in range(STEPS):
         listed = model.citizens.blacklisted.copy()
+        left = np.minimum(model.citizens.listing_months_left, duration)
+        # A listed agent's act renews the listing to `duration` months from now.
+        renewal = data_sharing * burden * (months[duration] - months[left])
+        listed_chance = violation_chance(gain, sigma, detectability * (fine / income + renewal))
         model.step()
         chances.append(np.where(listed, listed_chance, unlisted_chance))
         observed += model.latest["violations"]

@@ -1,6 +1,6 @@
 """Validation cases against known results (sources and tolerances in docs/validation.md)."""
 
-import numpy as np
+import pytest
 
 from sim.validation import cases as validation
 
@@ -14,33 +14,30 @@ def test_closed_form_deterrence_matches_simulation():
     assert (gap <= allowed).all(), table
 
 
-def test_deterrence_is_monotone_in_detection_and_duration():
-    table = validation.monotone_deterrence(
-        detections=(0.1, 0.4, 0.8), durations_months=(3, 36), replicates=2, citizens=1_500
-    )
-    grid = table.pivot(index="detection", columns="duration_months", values="violation_share")
-    error = table["standard_error"].max() * 3 + 0.005
-    assert (np.diff(grid.to_numpy(), axis=0) <= error).all(), grid
-    assert (np.diff(grid.to_numpy(), axis=1) <= error).all(), grid
-    assert grid.iloc[-1, -1] < grid.iloc[0, 0] - 0.3
+def test_deterrence_is_monotone_over_random_rule_sets():
+    table = validation.monotone_deterrence(rule_sets=10, citizens=1_500, steps=24, seed=7)
+    reversed_rows = table[table["effect"] > 3 * table["standard_error"] + 0.002]
+    assert reversed_rows.empty, reversed_rows
+    assert table["effect"].min() < -0.05  # the levers act somewhere: the test can fail
+
+
+def test_violation_shares_match_the_textbook_certainty_equivalent():
+    table = validation.certainty_vs_severity(risk_aversions=(-0.5, 0.0, 1.5))
+    gap = (table["simulated"] - table["expected"]).abs()
+    assert (gap <= 4 * table["standard_error"] + 1e-4).all(), table
 
 
 def test_certainty_beats_severity_for_risk_seekers_and_not_for_risk_averse():
-    table = validation.certainty_vs_severity(risk_aversions=(-0.5, 1.5))
-    table = table.set_index("risk_aversion")
-    seeking, averse = table.loc[-0.5], table.loc[1.5]
-    assert seeking["certainty_effect"] > seeking["severity_effect"]
-    assert averse["severity_effect"] > averse["certainty_effect"]
+    table = validation.certainty_vs_severity(risk_aversions=(-0.5, 0.0, 1.5))
+    for source in ("expected", "simulated"):
+        shares = table.pivot(index="risk_aversion", columns="condition", values=source)
+        advantage = shares["severity"] - shares["certainty"]  # > 0: certainty deters more
+        assert advantage[-0.5] > 0 > advantage[1.5], shares
+        assert advantage[0.0] == pytest.approx(0.0, abs=1e-3), shares
 
 
-def test_risk_neutral_agents_respond_equally_to_certainty_and_severity():
-    table = validation.certainty_vs_severity(risk_aversions=(0.0,)).set_index("risk_aversion")
-    neutral = table.loc[0.0]
-    assert abs(neutral["certainty_effect"] - neutral["severity_effect"]) < 0.02
-
-
-def test_social_norms_give_hysteresis():
-    table = validation.hysteresis(citizens=1_500, steps_per_level=8)
+def test_social_norms_give_hysteresis_in_one_run():
+    table = validation.hysteresis(citizens=1_500, peer_weight=0.4)
     paths = table.pivot(index="detection", columns="direction", values="violation_share")
     gap = paths["up"] - paths["down"]
     assert gap.max() > 0.5, paths
@@ -48,6 +45,6 @@ def test_social_norms_give_hysteresis():
 
 
 def test_without_norms_there_is_no_hysteresis():
-    table = validation.hysteresis(citizens=1_500, steps_per_level=8, peer_weight=0.0)
+    table = validation.hysteresis(citizens=1_500, peer_weight=0.0)
     paths = table.pivot(index="detection", columns="direction", values="violation_share")
-    assert (paths["up"] - paths["down"]).abs().max() < 0.05, paths
+    assert (paths["up"] - paths["down"]).abs().max() < 0.1, paths

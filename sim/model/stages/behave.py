@@ -90,8 +90,8 @@ def full_penalty(
     )
     penalty = rules.fine_yuan[behaviour] / population.income[agents]
     penalty += record_chance * listing_cost
-    if rules.extension_months.any() or rules.escalation.any():
-        extends = np.flatnonzero(listed & triggers)
+    extends = np.flatnonzero(listed & triggers)
+    if extends.size:
         penalty[extends] += record_chance[extends] * extension_cost(
             population, rules, scenario, agents[extends], behaviour
         )
