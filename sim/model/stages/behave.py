@@ -195,20 +195,18 @@ def certainty_equivalent(
     p = detection[averse].astype(np.float32)
     bad = g - capped[averse].astype(np.float32)
     order = np.float32(1.0) - risk_aversion[averse]
-    with np.errstate(divide="ignore"):  # log 0 = -inf is right for p = 0 or 1
-        log_p, log_q = np.log(p), np.log1p(-p)
-        drop = np.log(bad) - np.log(g)  # log(bad / good) <= 0
+    drop = np.log(bad) - np.log(g)  # log(bad / good), in [log LIMITED_LIABILITY_FLOOR, 0]
     logarithmic = np.abs(order) < 1e-6
     safe = np.where(logarithmic, np.float32(1.0), order)
-    # Power mean relative to the good outcome: log(M/g) = log(q + p e^(r d)) / r, d =
-    # log(b/g). Near x = r d = 0 the log is taken as log1p(p expm1(x)), so it is exactly 0
-    # when b = g and has no cancellation at small orders; far from 0, in logs (no overflow).
+    # Power mean relative to the good outcome: log(M/g) = log(q + p e^x) / r with x = r d,
+    # d = log(b/g). Near x = 0 as log1p(p expm1(x)): exactly 0 when b = g, no cancellation at
+    # small orders; the few |x| >= 1 in logs (log1p would lose digits next to -1 there).
     x = safe * drop
-    near = np.abs(x) < 1.0
-    with np.errstate(invalid="ignore", over="ignore"):
-        inner = np.where(
-            near, np.log1p(p * np.expm1(np.where(near, x, 0))), np.logaddexp(log_q, log_p + x)
-        )
+    inner = np.log1p(p * np.expm1(x))
+    far = np.flatnonzero(np.abs(x) >= 1.0)
+    if far.size:
+        with np.errstate(divide="ignore"):  # log 0 = -inf is right for p = 0 or 1
+            inner[far] = np.logaddexp(np.log1p(-p[far]), np.log(p[far]) + x[far])
     log_ratio = np.where(logarithmic, p * drop, inner / safe)  # log(M / g) <= 0
     value = neutral.copy()
     value[averse] = gain[averse] + g * np.expm1(log_ratio)  # M - w = gain + g (M/g - 1)

@@ -98,6 +98,8 @@ def learn_from_published(
         beliefs *= 1 - weight[0]
         beliefs += target[0]
         return
-    informed = np.flatnonzero(visible.any(axis=1)[population.city])
-    city = population.city[informed]
-    beliefs[informed] = beliefs[informed] * (1 - weight[city]) + target[city]
+    city = population.city
+    for column in np.flatnonzero(visible.any(axis=0)):  # column by column: 1-D gathers
+        belief = beliefs[:, column]
+        belief *= (1 - weight[:, column])[city]
+        belief += target[:, column][city]
