@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sim.errors import ScenarioError
+from sim.errors import RunFailure, ScenarioError
 from sim.runs import layout
 from sim.scenario.files import json_schema, load_scenario, parse_override
 from sim.scenario.schema import Scenario
@@ -31,12 +31,18 @@ USER_ERROR = 2
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print a user's mistake as one message, without a traceback, and exit 2."""
+    """Print a user's mistake as one message, without a traceback, and exit 2.
+
+    A failure outside the input (a worker that died) is printed the same way, exit 1.
+    """
     try:
         yield
     except ScenarioError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(USER_ERROR) from None
+    except RunFailure as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo("interrupted; nothing half-written was kept", err=True)
         raise typer.Exit(130) from None
@@ -79,16 +85,14 @@ def run(
     ] = True,
 ) -> None:
     """Run one scenario; print the run directory as the last line."""
+    from sim.runs.preflight import check_memory, check_output_directory, output_needed
     from sim.runs.runner import run_to_disk
 
     with user_errors():
         scenario = load_scenario(scenario_path, overrides_from(settings or [], steps))
         _warn_of(scenario, scenario_path)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            message = f"--out {out}: cannot create directory ({error.strerror})"
-            raise ScenarioError(message) from None
+        check_memory(scenario, str(scenario_path))
+        check_output_directory(out, output_needed(scenario, report))
         run_dir = run_to_disk(
             scenario,
             out,

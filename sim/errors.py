@@ -9,6 +9,10 @@ class ScenarioError(Exception):
     """A user's input is wrong: a file, a key, a value. Printed without a traceback, exit 2."""
 
 
+class RunFailure(Exception):
+    """Work stopped for a reason outside the input (a worker died): no traceback, exit 1."""
+
+
 def _allowed(error: dict) -> str:
     """Describe what a pydantic error says is allowed."""
     kind = error.get("type", "")

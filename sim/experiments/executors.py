@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -83,14 +84,27 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|inproc|ucx)://[^\s/]+$")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse anything that is not a Dask scheduler address, before connecting."""
+    if not SCHEDULER_ADDRESS.match(address):
+        raise ScenarioError(
+            f"--scheduler {address}: not a Dask scheduler address; allowed: tcp://HOST:PORT "
+            "(or tls://, ws://, wss://, inproc://, ucx://), as `dask scheduler` prints it"
+        )
+
+
 @contextmanager
 def _dask_backend(address: str) -> Iterator[Backend]:
     """A Dask cluster's executor; the client is closed afterwards, the cluster left running."""
+    check_scheduler_address(address)
     from distributed import Client
 
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as error:
+    except (OSError, TimeoutError, ValueError) as error:
         raise ScenarioError(
             f"--scheduler {address}: cannot connect to a Dask scheduler ({error})"
         ) from None

@@ -24,13 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from tqdm.auto import tqdm
 
+from sim.errors import RunFailure
 from sim.experiments.designs import design_points
 from sim.experiments.executors import open_backend, slots_of
 from sim.experiments.experiment_file import Experiment
 from sim.experiments.outcomes import Outcome, summarise_all
 from sim.runs import layout
+from sim.runs.lock import acquire_lock
+from sim.runs.preflight import check_memory, check_output_directory, output_needed
 from sim.runs.read import read_record
 from sim.runs.store import atomic_directory, write_run
 from sim.scenario.schema import Scenario
@@ -79,7 +83,7 @@ class RunTask:
 
 def run_name(design: str, point: int, replicate: int) -> str:
     """Run directory name: [design-]p<point>-r<replicate>."""
-    prefix = f"{design}-" if design else ""
+    prefix = f"{layout.path_name(design)}-" if design else ""
     return f"{prefix}p{point:05d}-r{replicate:03d}"
 
 
@@ -93,14 +97,24 @@ def _write_failed(run_dir: Path, record: dict[str, Any]) -> None:
         _write_record(staging, record)
 
 
-def execute_run(task: RunTask) -> dict[str, Any]:
-    """Simulate one run, write its directory atomically and return its summary row.
+@dataclass
+class RunOutput:
+    """What a worker sends back: the run's summary row and, if it succeeded, its tables."""
 
-    A run that raises is written as failed, with its error, and does not raise.
+    record: dict[str, Any]
+    timeseries: pd.DataFrame | None = None
+    agents: pa.Table | None = None
+    manifest: dict[str, Any] | None = None
+
+
+def compute_run(task: RunTask) -> RunOutput:
+    """Simulate one run in a worker and return everything to write; writes nothing.
+
+    The client writes (`store_run`), so workers need no access to the results directory (a
+    cluster without a shared disk). A run that raises comes back as failed, with its error.
     """
     from sim.runs.runner import manifest, simulate
 
-    run_dir = Path(task.run_dir)
     try:
         result = simulate(task.scenario, seed=task.seed, keys=task.keys)
         timeseries = result.timeseries
@@ -112,17 +126,43 @@ def execute_run(task: RunTask) -> dict[str, Any]:
             "replicate": task.replicate,
             "factors": task.factors,
         }
-        write_run(
-            run_dir,
-            timeseries,
-            result.agents(),
-            manifest(result, task.run_id, extra),
-            extra=lambda staging: _write_record(staging, record),
-        )
+        return RunOutput(record, timeseries, result.agents(), manifest(result, task.run_id, extra))
     except Exception as error:
-        record = task.record("failed", f"{type(error).__name__}: {error}", _missing(task))
-        _write_failed(run_dir, record)
-    return record
+        failed = task.record("failed", f"{type(error).__name__}: {error}", _missing(task))
+        return RunOutput(failed)
+
+
+def store_run(task: RunTask, output: RunOutput) -> dict[str, Any]:
+    """Write a computed run's directory atomically (in the client) and return its row.
+
+    Raises:
+        RunFailure: the results directory cannot be written (the run's files are not kept;
+            finished runs are, and running again resumes).
+    """
+    run_dir = Path(task.run_dir)
+    try:
+        if output.timeseries is None or output.agents is None or output.manifest is None:
+            _write_failed(run_dir, output.record)
+        else:
+            write_run(
+                run_dir,
+                output.timeseries,
+                output.agents,
+                output.manifest,
+                extra=lambda staging: _write_record(staging, output.record),
+            )
+    except OSError as error:
+        raise RunFailure(
+            f"{run_dir.parent}: cannot write run {task.run_id} ({error.strerror or error}); "
+            "the runs finished before it are kept: free space (or fix the directory) and run "
+            "the command again to finish the rest"
+        ) from None
+    return output.record
+
+
+def execute_run(task: RunTask) -> dict[str, Any]:
+    """Compute one run and write it here (one process); returns its summary row."""
+    return store_run(task, compute_run(task))
 
 
 def _missing(task: RunTask) -> dict[str, float]:
@@ -226,6 +266,8 @@ class SweepReport:
 def _remove_leftovers(results_dir: Path) -> None:
     """Delete half-written staging directories and files left by a killed sweep."""
     for leftover in results_dir.glob(".*"):
+        if leftover.name == layout.LOCK:
+            continue
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
@@ -269,20 +311,73 @@ def run_experiment(
         resume: Skip runs already finished (failed runs are retried); False reruns all.
         progress: Show a progress bar on stderr.
     """
-    results_dir = Path(out).resolve() / experiment.name
+    results_dir = Path(out).resolve() / layout.path_name(experiment.name)
+    # Every check that can run before compute runs before anything is written: each run's
+    # scenario is built (an invalid factor combination fails here), memory and room to write
+    # are checked, the back end is reached; then the lock is the first thing written.
+    tasks = list(plan(experiment, results_dir))
+    if tasks:
+        check_memory(max(tasks, key=lambda task: task.scenario.population.citizens).scenario,
+                     str(experiment.path))  # fmt: skip
+    needed = sum(output_needed(task.scenario, report=False) for task in tasks)
+    check_output_directory(Path(out), needed)
+    if executor is not None:
+        return _run_locked(experiment, tasks, results_dir, executor, slots_of(executor), resume,
+                           progress, "the given executor")  # fmt: skip
+    with open_backend(workers, scheduler) as backend:
+        return _run_locked(experiment, tasks, results_dir, backend.executor, backend.slots,
+                           resume, progress, backend.description)  # fmt: skip
+
+
+def _run_locked(
+    experiment: Experiment,
+    tasks: list[RunTask],
+    results_dir: Path,
+    executor: Executor,
+    slots: int,
+    resume: bool,
+    progress: bool,
+    description: str,
+) -> SweepReport:
+    """Run the unfinished tasks under the results directory's lock; write the summary."""
+    created = not results_dir.exists()
     results_dir.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(results_dir)
-    _save_experiment_copy(experiment, results_dir)
+    try:
+        lock = acquire_lock(results_dir)
+    except BaseException:
+        if created:
+            shutil.rmtree(results_dir, ignore_errors=True)
+        raise
+    try:
+        _remove_leftovers(results_dir)
+        _save_experiment_copy(experiment, results_dir)
+        return _run_tasks(experiment, tasks, results_dir, executor, slots, resume, progress,
+                          description)  # fmt: skip
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _run_tasks(
+    experiment: Experiment,
+    tasks: list[RunTask],
+    results_dir: Path,
+    executor: Executor,
+    slots: int,
+    resume: bool,
+    progress: bool,
+    description: str,
+) -> SweepReport:
+    """Skip the finished runs, drain the rest through the executor, rebuild the summary."""
     ledger = Ledger()
     done: set[str] = set()
     designs = {name: index for index, name in enumerate(experiment.design_names)}
-    for task in plan(experiment, results_dir):
+    for task in tasks:
         ledger.expected[task.run_id] = task.scenario_sha256
         ledger.order[task.run_id] = (designs[task.design], task.point, task.replicate)
         record = ledger.finished(task.run_id, results_dir) if resume else None
         if record is not None and record["status"] == "ok":
             done.add(task.run_id)
-    pending = (task for task in plan(experiment, results_dir) if task.run_id not in done)
+    pending = (task for task in tasks if task.run_id not in done)
     bar = tqdm(
         total=len(ledger.expected),
         initial=len(done),
@@ -294,28 +389,10 @@ def run_experiment(
     )
     counts = {"ran": 0, "failed": 0}
     try:
-        if executor is not None:
-            _drain(
-                pending, executor, slots_of(executor), bar, counts, experiment, results_dir, ledger
-            )
-        else:
-            with open_backend(workers, scheduler) as backend:
-                if progress:
-                    to_do = len(ledger.expected) - len(done)
-                    bar.write(
-                        f"{experiment.name}: {to_do} runs to do on {backend.description}",
-                        sys.stderr,
-                    )
-                _drain(
-                    pending,
-                    backend.executor,
-                    backend.slots,
-                    bar,
-                    counts,
-                    experiment,
-                    results_dir,
-                    ledger,
-                )
+        if progress:
+            to_do = len(ledger.expected) - len(done)
+            bar.write(f"{experiment.name}: {to_do} runs to do on {description}", sys.stderr)
+        _drain(pending, executor, slots, bar, counts, experiment, results_dir, ledger)
     finally:
         bar.close()
         summary = write_summary(experiment, results_dir, ledger)
@@ -349,19 +426,21 @@ def _drain(
                 task = next(pending, None)
                 if task is None:
                     break
-                in_flight[executor.submit(execute_run, task)] = task
+                in_flight[executor.submit(compute_run, task)] = task
             if not in_flight:
                 return
             finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
                 task = in_flight.pop(future)
                 try:
-                    record = future.result()
+                    record = store_run(task, future.result())
                 except BrokenProcessPool as error:
-                    raise RuntimeError(
+                    raise RunFailure(
                         f"a worker process died ({error}); finished runs are kept: "
                         "run the command again to finish the rest"
                     ) from error
+                except RunFailure:
+                    raise
                 except Exception as error:  # the worker itself failed, not the run
                     record = task.record(
                         "failed", f"{type(error).__name__}: {error}", _missing(task)

@@ -8,6 +8,11 @@ SENSITIVITY, REPORT, and one run directory per run
 
 from __future__ import annotations
 
+import hashlib
+import re
+
+NAME_LIMIT = 64  # characters of a user's name kept in a path component
+
 TIMESERIES = "timeseries.parquet"
 AGENTS = "agents.parquet"
 MANIFEST = "manifest.json"
@@ -21,3 +26,17 @@ CHARTS = "charts"
 CALIBRATION_TABLE = "calibration.parquet"
 CALIBRATION_HISTORY = "history.parquet"
 CALIBRATION_FITTED = "fitted.parquet"
+LOCK = ".sweep.lock"  # held while a sweep writes the directory (runs.lock)
+
+
+def path_name(text: str, fallback: str = "run") -> str:
+    """A user's name as one safe path component, at most NAME_LIMIT characters.
+
+    No separators or leading dots; a longer name keeps its start and a hash of the whole, so
+    "File name too long" never reaches a user.
+    """
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).lstrip(".") or fallback
+    if len(name) <= NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return f"{name[: NAME_LIMIT - 11]}-{digest}"

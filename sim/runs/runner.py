@@ -7,7 +7,6 @@ result.timeseries            # pandas DataFrame, one row per step
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -18,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from sim.errors import ScenarioError
 from sim.model.model import CreditModel
 from sim.model.version import MODEL_VERSION
+from sim.runs import layout
 from sim.runs.store import agents_table, package_versions, write_run
 from sim.seeding import make_generator
 
@@ -83,8 +84,7 @@ def simulate(
 def run_id(scenario: Scenario, seed: int, keys: tuple[int, ...] = ()) -> str:
     """Deterministic run directory name: scenario name, seed, keys and scenario hash."""
     key_text = "".join(f"-k{k}" for k in keys)
-    # The name becomes one path component: no separators, no leading dots ("../x").
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", scenario.simulation.name).lstrip(".") or "run"
+    name = layout.path_name(scenario.simulation.name)
     return f"{name}-s{seed}{key_text}-{scenario.digest()[:10]}"
 
 
@@ -117,13 +117,25 @@ def run_to_disk(
     progress: bool = False,
     extra_manifest: dict[str, Any] | None = None,
 ) -> Path:
-    """Simulate and write `<out>/<run-id>/` atomically; returns the run directory."""
+    """Simulate and write `<out>/<run-id>/` atomically; returns the run directory.
+
+    Raises:
+        ScenarioError: the results could not be written (nothing half-written is left).
+    """
     result = simulate(scenario, seed=seed, keys=keys, progress=progress)
     identifier = run_id(scenario, result.seed, result.keys)
     started = time.perf_counter()
     timeseries = result.timeseries
     agents = result.agents()
     result.timings["collect_seconds"] = time.perf_counter() - started
-    return write_run(
-        Path(out) / identifier, timeseries, agents, manifest(result, identifier, extra_manifest)
-    )
+    try:
+        return write_run(
+            Path(out) / identifier,
+            timeseries,
+            agents,
+            manifest(result, identifier, extra_manifest),
+        )
+    except OSError as error:
+        raise ScenarioError(
+            f"--out {out}: cannot write the run ({error.strerror or error}); nothing was kept"
+        ) from None

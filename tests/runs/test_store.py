@@ -12,6 +12,7 @@ import pytest
 from helpers import make_scenario
 
 from sim import run_to_disk, simulate
+from sim.errors import ScenarioError
 from sim.runs.read import read_manifest
 from sim.runs.runner import RunResult, manifest, run_id
 from sim.runs.store import PACKAGES, agents_table, package_versions, write_run
@@ -98,7 +99,7 @@ def test_an_output_path_under_a_file_fails_without_leftovers(
 ) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    with pytest.raises(OSError):
+    with pytest.raises(ScenarioError, match=r"cannot write the run .*nothing was kept"):
         run_to_disk(small_scenario_module, blocker / "results", seed=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-directory"]
 

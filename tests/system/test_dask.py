@@ -78,9 +78,13 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-@pytest.fixture
-def dask_cluster(tmp_path) -> Iterator[str]:
-    """A `dask scheduler` and one `dask worker` (1 process, 1 thread) on 127.0.0.1."""
+def _start_cluster(tmp_path: Path, hidden: Path | None = None) -> Iterator[str]:
+    """A `dask scheduler` and one `dask worker` (1 process, 1 thread) on 127.0.0.1.
+
+    With `hidden`, the worker runs in its own mount namespace with an empty tmpfs over that
+    directory: it cannot see (or write to) what the client sees there, as on a cluster
+    without a shared disk.
+    """
     from distributed import Client
 
     address = f"tcp://127.0.0.1:{free_port()}"
@@ -102,8 +106,14 @@ def dask_cluster(tmp_path) -> Iterator[str]:
     )
     worker = None
     try:
+        isolate = []
+        if hidden is not None:
+            hidden.mkdir(parents=True, exist_ok=True)
+            isolate = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                       f'mount -t tmpfs tmpfs "{hidden}" && exec "$0" "$@"']  # fmt: skip
         worker = subprocess.Popen(
             [
+                *isolate,
                 DASK,
                 "worker",
                 address,
@@ -115,7 +125,7 @@ def dask_cluster(tmp_path) -> Iterator[str]:
                 "--host",
                 "127.0.0.1",
                 "--local-directory",
-                str(tmp_path / "dask-worker"),
+                str(tmp_path / "dask-worker-space"),
             ],
             stderr=(logs / "worker.log").open("w"),
             **common,
@@ -135,6 +145,24 @@ def dask_cluster(tmp_path) -> Iterator[str]:
         if worker is not None:
             stop(worker)
         stop(scheduler)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path) -> Iterator[str]:
+    """A scheduler and a worker that share this machine's disk."""
+    yield from _start_cluster(tmp_path)
+
+
+@pytest.fixture
+def dask_cluster_without_shared_disk(tmp_path) -> Iterator[str]:
+    """A scheduler and a worker that cannot see `tmp_path / "results"`."""
+    probe = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", f'mount -t tmpfs tmpfs "{tmp_path}"'],
+        capture_output=True,
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"no mount namespaces here: {probe.stderr.decode().strip()}")
+    yield from _start_cluster(tmp_path, hidden=tmp_path / "results")
 
 
 def test_dask_sweep_matches_local_pool_and_one_worker(tmp_path, dask_cluster):
@@ -162,3 +190,27 @@ def test_dask_sweep_matches_local_pool_and_one_worker(tmp_path, dask_cluster):
             pd.read_parquet(on_dask.results_dir / run_id / "timeseries.parquet"),
             pd.read_parquet(one_worker.results_dir / run_id / "timeseries.parquet"),
         )
+
+
+def test_a_dask_sweep_keeps_every_run_when_workers_cannot_see_the_results(
+    tmp_path, dask_cluster_without_shared_disk
+):
+    (tmp_path / "base.toml").write_text(BASE)
+    path = tmp_path / "on_dask.toml"
+    path.write_text(EXPERIMENT)
+    experiment = load_experiment(path)
+    report = run_experiment(
+        experiment, tmp_path / "results", scheduler=dask_cluster_without_shared_disk,
+        progress=False,
+    )  # fmt: skip
+    assert (report.ran, report.failed) == (6, 0)
+    summary = pd.read_parquet(report.results_dir / "summary.parquet")
+    assert len(summary) == 6 and (summary["status"] == "ok").all()
+    for run_id in summary["run_id"]:
+        files = {p.name for p in (report.results_dir / run_id).iterdir()}
+        assert {"timeseries.parquet", "agents.parquet", "manifest.json"} <= files
+    again = run_experiment(
+        experiment, tmp_path / "results", scheduler=dask_cluster_without_shared_disk,
+        progress=False,
+    )  # fmt: skip
+    assert (again.ran, again.skipped) == (0, 6)  # resuming finds them all
