@@ -272,6 +272,9 @@ def sensitivity(
 def serve_app(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    check: Annotated[
+        bool, typer.Option("--check", help="Report, offline, whether the page has every file.")
+    ] = False,
 ) -> None:
     """Serve the classroom app: open http://HOST:PORT in a browser; Ctrl-C stops it."""
     import os
@@ -279,7 +282,18 @@ def serve_app(
 
     from sim.app import assets
 
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            f"warning: --host {host}: the page has no login; anyone who can reach "
+            f"{host}:{port} can use it (fine on a classroom network, not on the internet)",
+            err=True,
+        )
     cache = assets.use_local_assets()
+    if check:
+        ready, lines = assets.report(cache)
+        typer.echo("\n".join(lines))
+        typer.echo("ready for an offline classroom" if ready else "not ready", err=not ready)
+        raise typer.Exit(0 if ready else 1)
     if not assets.ready(cache):
         try:
             assets.provision(cache, log=lambda text: typer.echo(text, err=True))

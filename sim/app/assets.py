@@ -28,6 +28,7 @@ CACHE_ENV = "SOLARA_ASSETS_PROXY_CACHE_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE_DIR = PROJECT_ROOT / "assets-cache" / "solara"
 VUETIFY_APP = "@widgetti/solara-vuetify-app"
+NPM_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -138,17 +139,44 @@ def ready(directory: Path | None = None) -> bool:
     return not missing_packages(directory) and (directory / plotly_js_path()).is_file()
 
 
+def report(directory: Path | None = None) -> tuple[bool, list[str]]:
+    """Whether everything the page loads is in the cache, offline, and one line per item."""
+    directory = cache_dir() if directory is None else directory
+    lines = [f"asset cache: {directory}"]
+    for package in asset_packages():
+        missing = missing_files(directory, package)
+        state = "ok" if not missing else f"MISSING {', '.join(missing)}"
+        lines.append(f"  {package.spec}: {state}")
+    plotly_ok = (directory / plotly_js_path()).is_file()
+    lines.append(f"  {plotly_js_path()}: {'ok' if plotly_ok else 'MISSING'}")
+    ready_now = plotly_ok and not missing_packages(directory)
+    if not ready_now:
+        lines.append(
+            "fetch what is missing where the npm registry is reachable: "
+            "`python -m sim.app.assets` (or `bash .ci/setup --browser`)"
+        )
+    return ready_now, lines
+
+
 def _npm_pack(spec: str, destination: Path) -> Path:
     """Download one package tarball with `npm pack`; returns its path."""
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm not found: install Node.js's npm (Debian: apt-get install npm)")
-    completed = subprocess.run(
-        [npm, "pack", spec, "--json", "--pack-destination", str(destination)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            [npm, "pack", spec, "--json", "--pack-destination", str(destination)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=NPM_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"npm pack {spec}: no answer from the npm registry after {NPM_TIMEOUT_SECONDS} s "
+            "(offline?); on a machine that reaches it run `python -m sim.app.assets` (or "
+            "`bash .ci/setup --browser`) and copy assets-cache/ here"
+        ) from None
     if completed.returncode != 0:
         raise RuntimeError(f"npm pack {spec} failed: {completed.stderr.strip()[-500:]}")
     filename = json.loads(completed.stdout)[0]["filename"]
