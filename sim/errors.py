@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
+
+RELATIVE_KEY = re.compile(r"^[A-Za-z_][\w.]*(?= =|:)")
 
 
 class ScenarioError(Exception):
@@ -38,6 +42,9 @@ def describe_validation_error(source: str, error: ValidationError) -> str:
         kind = item.get("type", "")
         if kind == "value_error":
             message = str(item.get("msg", "")).removeprefix("Value error, ")
+            if location and RELATIVE_KEY.match(message):
+                lines.append(f"{source}: {location}.{message}")  # a key inside the table
+                continue
             where = f" {location}:" if location else ""
             lines.append(f"{source}:{where} {message}")
             continue

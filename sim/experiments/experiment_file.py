@@ -312,8 +312,9 @@ def load_experiment(path: str | Path) -> Experiment:
         )
     base = scenario_from_data(read_scenario_data(scenario_path), str(scenario_path))
     experiment = Experiment(spec=spec, path=path, base_data=base.model_dump(mode="json"))
-    for design in experiment.design_names:
-        experiment.scenario(design, {})
+    scenario_from_data(apply_overrides(experiment.base_data, spec.overrides), f"{path} [overrides]")
+    for design in spec.designs:
+        scenario_from_data(experiment.scenario_data(design, {}), f"{path} [designs.{design}]")
     integers = set()
     for table in ("levers", "uncertainties"):
         for factor_path, factor in getattr(spec, table).items():

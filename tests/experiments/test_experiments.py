@@ -372,7 +372,7 @@ bootstrap_resamples = 200
         (
             SWEEP + '[designs.a]\n"schemes.default.blacklist_permanant" = true\n[designs.b]\n',
             [
-                "experiment.toml (design 'a')",
+                "experiment.toml [designs.a]",
                 "schemes.default.blacklist_permanant = True",
                 "unknown key",
             ],
