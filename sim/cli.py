@@ -277,9 +277,6 @@ def serve_app(
     ] = False,
 ) -> None:
     """Serve the classroom app: open http://HOST:PORT in a browser; Ctrl-C stops it."""
-    import os
-    import sys
-
     from sim.app import assets
 
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -299,12 +296,14 @@ def serve_app(
             assets.provision(cache, log=lambda text: typer.echo(text, err=True))
         except RuntimeError as problem:
             typer.echo(f"warning: {problem}; the page needs internet to load", err=True)
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    command = [sys.executable, "-m", "solara", "run", "sim.app.page:Page", "--production"]
-    command += ["--host", host, "--port", str(port), "--no-open", "--log-level", "warning"]
+    from sim.app.serve import port_problem, serve
+
+    problem = port_problem(host, port)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(USER_ERROR)
     typer.echo(f"creditsim app: http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    sys.stderr.flush()
-    os.execve(sys.executable, command, env)  # the server replaces this process
+    serve(host, port, say=lambda text: typer.echo(text, err=True))
 
 
 @app.command()

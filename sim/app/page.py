@@ -36,6 +36,7 @@ from sim.app.levers import (  # noqa: E402
     open_first_scenario,
     scenario_files,
 )
+from sim.app.serve import STOPPING  # noqa: E402
 from sim.app.texts import CHART_HELP, HELP, INTRO  # noqa: E402
 from sim.errors import ScenarioError  # noqa: E402
 
@@ -190,7 +191,8 @@ def Page() -> None:
 
     def play_loop() -> None:
         model = classroom.model  # a Reset or a new scenario ends the loop
-        while playing.value:
+        # A closed page (its task no longer current) or a stopping server ends it too.
+        while playing.value and player.is_current() and not STOPPING.is_set():
             started = time.perf_counter()
             if not classroom.step(model):
                 break
@@ -199,7 +201,7 @@ def Page() -> None:
         if model is classroom.model:
             playing.value = False
 
-    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+    player = solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     def step() -> None:
         classroom.step()

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tarfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from app_server import app_server, record_problems
 from helpers import CHROMIUM, CHROMIUM_ARGS, make_scenario
 
 from sim import Scenario
@@ -45,7 +45,6 @@ SCREENSHOT = (
     if os.environ.get("CREDITSIM_UPDATE_SCREENSHOT") == "1"
     else ROOT / "results" / "screenshots" / "app.png"
 )
-SERVER_START_SECONDS = 120
 
 
 # ---------------------------------------------------------------- levers (no browser)
@@ -232,44 +231,17 @@ browser = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """Start `creditsim app` on a free port; yield its URL and its log file."""
     if not assets.ready():
         pytest.fail("Solara's assets are not provisioned: run `python -m sim.app.assets` first")
-    port = _free_port()
     log = tmp_path_factory.mktemp("app") / "server.log"
-    command = [sys.executable, "-m", "sim.cli", "app", "--port", str(port)]
-    with log.open("w") as output:
-        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"app server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with app_server(log) as (url, _):
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
         with pytest.raises(ConnectionRefusedError):  # loopback only, not every interface
             socket.create_connection(("127.0.0.2", port), timeout=5).close()
         yield url, log
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 @pytest.fixture
@@ -283,22 +255,7 @@ def page(app_url):
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = chromium.new_context(viewport={"width": 1440, "height": 1700})
         tab = context.new_page()
-        tab.on(
-            "console",
-            lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
-        )
-        tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        tab.on(
-            "requestfailed",
-            lambda request: problems.append(f"failed: {request.url} {request.failure}"),
-        )
-        tab.on(
-            "response",
-            lambda response: (
-                response.status >= 400
-                and problems.append(f"HTTP {response.status}: {response.url}")
-            ),
-        )
+        record_problems(tab, problems)
         tab.goto(url)
         tab.get_by_text("Month 0 of").wait_for(timeout=90_000)
         yield tab, problems
@@ -479,3 +436,40 @@ def test_the_permanent_lever_says_what_moving_does_and_the_model_does_it():
         classroom.step()
     series = classroom.model.timeseries()
     assert series["escaped_listings"].sum() > 0  # permanent listings end by moving, as it says
+
+
+@browser
+@pytest.mark.browser
+def test_ctrl_c_stops_the_app_with_a_page_playing_and_no_traceback(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    log = tmp_path / "server.log"
+    with app_server(log) as (url, server), sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = chromium.new_page()
+        tab.goto(url)
+        tab.get_by_text("Month 0 of").wait_for(timeout=90_000)
+        tab.get_by_role("button", name="Play", exact=True).click()
+        _wait_for_month(tab, 2)
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=60) == 0
+        chromium.close()
+    output = log.read_text()
+    assert "creditsim app: stopped" in output
+    assert "Traceback" not in output and "Aborted" not in output and "Error" not in output
+
+
+def test_a_port_in_use_is_one_message_and_exit_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "sim.cli", "app", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 2
+    assert f"--port {port}: cannot listen there" in result.stderr
+    assert "another creditsim app" in result.stderr and "Traceback" not in result.stderr
