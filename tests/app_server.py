@@ -14,6 +14,25 @@ from pathlib import Path
 from typing import Any
 
 SERVER_START_SECONDS = 120
+# Click Step; resolve with the seconds until the month label changes (fail after 300 s).
+STEP_LATENCY = """async () => {
+    const label = document.querySelector('.month-label');
+    const before = label.textContent;
+    const button = Array.from(document.querySelectorAll('button'))
+        .find(b => b.textContent.trim() === 'Step');
+    const started = performance.now();
+    const changed = new Promise(resolve => {
+        const observer = new MutationObserver(() => {
+            if (label.textContent !== before) { observer.disconnect(); resolve(); }
+        });
+        observer.observe(label, {childList: true, subtree: true, characterData: true});
+    });
+    button.click();
+    const waited = new Promise((_, reject) => setTimeout(
+        () => reject(new Error('the month did not change within 300 s')), 300000));
+    await Promise.race([changed, waited]);
+    return (performance.now() - started) / 1000;
+}"""
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ on Ctrl-C.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 import threading
@@ -19,6 +20,18 @@ from collections.abc import Callable
 GRACEFUL_SECONDS = 2
 PAGE = "sim.app.page:Page"
 STOPPING = threading.Event()  # set once the server stops: every page's Play loop ends
+
+
+class _ClosedPageNoise(logging.Filter):
+    """Drop Solara's "Error cleaning up references from kernel, not fatal" tracebacks.
+
+    Solara logs one when a closed page's widgets are cleaned up after its session is gone
+    (ipykernel's comm asserts a session); nothing is lost, and a teacher should not read a
+    traceback each time a student closes a tab.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "cleaning up references from kernel" not in record.getMessage()
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -54,6 +67,7 @@ def serve(host: str, port: int, say: Callable[[str], None] = print) -> None:
     import uvicorn
     from solara.server import settings
 
+    logging.getLogger("solara.server.kernel").addFilter(_ClosedPageNoise())
     settings.main.mode = "production"
     settings.ssg.enabled = False
     settings.search.enabled = False

@@ -1,7 +1,7 @@
 """Design points of an experiment: a full grid, or samples in the unit cube mapped to levels.
 
-Samples (Latin hypercube, Sobol, Saltelli for sensitivity, plain random) are drawn from the
-experiment's master seed, so the same file always plans the same points.
+Samples (Latin hypercube, Sobol, Saltelli and Morris for sensitivity, plain random) are
+drawn from the experiment's master seed, so the same file always plans the same points.
 """
 
 from __future__ import annotations
@@ -27,6 +27,26 @@ def saltelli_units(base_samples: int, dimensions: int, rng: np.random.Generator)
         ab[:, column] = b[:, column]
         blocks.append(ab)
     return np.vstack(blocks)
+
+
+def morris_units(
+    trajectories: int, dimensions: int, levels: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Points of `trajectories` Morris trajectories in the unit cube (SALib), d + 1 rows each."""
+    from SALib.sample import morris
+
+    problem = unit_problem(dimensions)
+    seed = int(rng.integers(2**31 - 1))
+    return morris.sample(problem, trajectories, num_levels=levels, seed=seed)
+
+
+def unit_problem(dimensions: int) -> dict[str, Any]:
+    """SALib's problem description of d factors, each on [0, 1]."""
+    return {
+        "num_vars": dimensions,
+        "names": [f"x{index}" for index in range(dimensions)],
+        "bounds": [[0.0, 1.0]] * dimensions,
+    }
 
 
 def design_points(experiment: Experiment) -> Iterator[dict[str, Any]]:
@@ -58,6 +78,8 @@ def unit_points(experiment: Experiment) -> np.ndarray:
     count = int(sampling.points)  # type: ignore[arg-type]
     if sampling.method == "saltelli":
         return saltelli_units(count, dimensions, rng)
+    if sampling.method == "morris":
+        return morris_units(count, dimensions, sampling.morris_levels, rng)
     if sampling.method == "latin_hypercube":
         return qmc.LatinHypercube(d=dimensions, rng=rng).random(count)
     if sampling.method == "sobol":

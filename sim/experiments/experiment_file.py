@@ -83,13 +83,17 @@ class ExperimentHeader(Frozen):
 class Sampling(Frozen):
     """How design points are drawn from the factors."""
 
-    method: Literal["grid", "latin_hypercube", "sobol", "random", "saltelli"] = Field(
+    method: Literal["grid", "latin_hypercube", "sobol", "random", "saltelli", "morris"] = Field(
         "grid",
         description="grid: every combination of values; latin_hypercube/sobol/random: "
         "`points` draws (scipy.stats.qmc); saltelli: the A, B, AB_i matrices of a "
-        "Sobol sensitivity analysis, `points` (a power of 2) base samples.",
+        "Sobol sensitivity analysis, `points` (a power of 2) base samples; morris: "
+        "`points` Morris trajectories of d + 1 points each (SALib).",
     )
     points: int | None = Field(None, ge=1, le=1_000_000, description="Sampled points.")
+    morris_levels: int = Field(
+        4, ge=2, le=100, description="morris only: grid levels per factor (even, Morris 1991)."
+    )
 
     @model_validator(mode="after")
     def _points_given(self) -> Sampling:
@@ -99,6 +103,10 @@ class Sampling(Frozen):
             raise ValueError(f"method = {self.method!r} needs `points`")
         if self.method in {"sobol", "saltelli"} and self.points & (self.points - 1):  # type: ignore[operator]
             raise ValueError(f"method = {self.method!r} needs `points` to be a power of 2")
+        if self.method == "morris" and self.points < 2:  # type: ignore[operator]
+            raise ValueError("method = 'morris' needs `points` >= 2 trajectories")
+        if self.morris_levels % 2:
+            raise ValueError(f"morris_levels = {self.morris_levels}: give an even number")
         return self
 
 
@@ -111,6 +119,11 @@ class Compare(Frozen):
 class Sensitivity(Frozen):
     """The [sensitivity] table."""
 
+    method: Literal["sobol", "morris"] = Field(
+        "sobol",
+        description="sobol: first-order, total and second-order indices from a saltelli "
+        "design; morris: elementary-effects screening (mu*, sigma) from a morris design.",
+    )
     outcomes: list[str] | None = Field(None, description="Outcomes to analyse (default all).")
     factors: list[str] | None = Field(None, description="Factors to report (default all).")
     bootstrap_resamples: int = Field(
@@ -333,9 +346,9 @@ def load_experiment(path: str | Path) -> Experiment:
             f"{path}: sampling.method = {spec.sampling.method!r}: no levers or "
             "uncertainties to sample"
         )
-    if spec.sampling.method == "saltelli" and len(experiment.design_names) > 1:
+    if spec.sampling.method in ("saltelli", "morris") and len(experiment.design_names) > 1:
         raise ScenarioError(
-            f"{path}: sampling.method = 'saltelli': analyse one design at a time; "
+            f"{path}: sampling.method = {spec.sampling.method!r}: analyse one design at a time; "
             f"found designs {experiment.design_names}"
         )
     _check_outcome_metrics(experiment)

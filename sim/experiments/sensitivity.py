@@ -1,4 +1,4 @@
-"""Sobol sensitivity indices of outcomes to factors, from a Saltelli design.
+"""Sensitivity of outcomes to factors: Sobol indices (Saltelli design) or Morris screening.
 
 The design (Saltelli et al. 2010, sec. 5) is two matrices A and B of `n` points each, taken
 from one scrambled Sobol sequence of 2d dimensions, and d matrices AB_i (A with column i from
@@ -6,6 +6,12 @@ B): n (d + 2) points, in that order. Each point's outcome is the mean over its r
 first-order and total indices come from `scipy.stats.sobol_indices` (Saltelli 2010 first
 order, Jansen 1999 total) and their 95% CIs from a percentile bootstrap over the n rows,
 seeded from the experiment's master seed.
+
+Morris screening (Morris 1991; Campolongo et al. 2007) takes `points` trajectories of d + 1
+points on a grid of `morris_levels` levels; SALib's `morris.analyze` gives, per factor, mu
+(mean elementary effect), mu* (mean absolute effect: importance), sigma (spread: interaction
+or non-linearity) and a bootstrap 95% interval of mu*. Effects are per full range of the
+factor, in the outcome's unit.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import pandas as pd
 from scipy.stats import bootstrap, sobol_indices
 
 from sim.errors import ScenarioError
-from sim.experiments.designs import saltelli_units
+from sim.experiments.designs import saltelli_units, unit_points, unit_problem
 from sim.experiments.experiment_file import Experiment
 from sim.experiments.sweep import SweepReport, run_experiment
 from sim.runs import layout
@@ -36,6 +42,105 @@ COLUMNS = [
     "total_ci_low",
     "total_ci_high",
 ]
+
+
+MORRIS_COLUMNS = [
+    "outcome",
+    "factor",
+    "mu",
+    "mu_star",
+    "mu_star_ci_low",
+    "mu_star_ci_high",
+    "sigma",
+]
+
+
+def morris_from_values(
+    units: np.ndarray,
+    values: np.ndarray,
+    levels: int,
+    rng: np.random.Generator,
+    resamples: int = 1000,
+) -> dict[str, np.ndarray]:
+    """Morris measures of one outcome at the trajectory points `units` (rows in design order).
+
+    Returns arrays of length d: mu, mu_star, mu_star_ci_low/high, sigma.
+    """
+    from SALib.analyze import morris
+
+    units = np.asarray(units, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    result = morris.analyze(
+        unit_problem(units.shape[1]),
+        units,
+        values,
+        num_resamples=resamples,
+        conf_level=0.95,
+        num_levels=levels,
+        seed=int(rng.integers(2**31 - 1)),
+    )
+    mu_star = np.asarray(result["mu_star"], dtype=np.float64)
+    half = np.asarray(result["mu_star_conf"], dtype=np.float64)
+    return {
+        "mu": np.asarray(result["mu"], dtype=np.float64),
+        "mu_star": mu_star,
+        "mu_star_ci_low": np.maximum(mu_star - half, 0.0),
+        "mu_star_ci_high": mu_star + half,
+        "sigma": np.asarray(result["sigma"], dtype=np.float64),
+    }
+
+
+def morris_of_function(
+    function: Callable[[np.ndarray], np.ndarray],
+    bounds: list[tuple[float, float]],
+    trajectories: int,
+    rng: np.random.Generator,
+    levels: int = 4,
+) -> dict[str, np.ndarray]:
+    """Morris measures of a plain function of d inputs on `bounds` (effects per full range)."""
+    from sim.experiments.designs import morris_units
+
+    units = morris_units(trajectories, len(bounds), levels, rng)
+    low = np.array([b[0] for b in bounds])
+    high = np.array([b[1] for b in bounds])
+    return morris_from_values(units, function(low + units * (high - low)), levels, rng)
+
+
+def _point_means(ok: pd.DataFrame, outcome: str, points: int) -> np.ndarray:
+    """Each design point's mean outcome over replications; an error names missing points."""
+    means = ok.groupby("point")[f"outcome.{outcome}"].mean().reindex(range(points))
+    missing = means.index[~np.isfinite(means.to_numpy())].tolist()
+    if missing:
+        raise ScenarioError(
+            f"sensitivity: outcome {outcome!r} has no value at design points {missing[:10]} "
+            "(failed runs, or a threshold never reached); see summary.parquet"
+        )
+    return means.to_numpy()
+
+
+def screen(
+    summary: pd.DataFrame,
+    units: np.ndarray,
+    factors: list[str],
+    outcomes: list[str],
+    report_factors: list[str],
+    levels: int,
+    rng: np.random.Generator,
+    resamples: int = 1000,
+) -> pd.DataFrame:
+    """Morris measures of each outcome to each factor from a Morris experiment's summary."""
+    ok = summary[summary["status"] == "ok"]
+    rows = []
+    for outcome in outcomes:
+        values = _point_means(ok, outcome, len(units))
+        result = morris_from_values(units, values, levels, rng, resamples)
+        for index, factor in enumerate(factors):
+            if factor in report_factors:
+                rows.append(
+                    {"outcome": outcome, "factor": factor}
+                    | {key: float(result[key][index]) for key in MORRIS_COLUMNS[2:]}
+                )
+    return pd.DataFrame(rows, columns=MORRIS_COLUMNS)
 
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,14 +239,8 @@ def analyse(
     ok = summary[summary["status"] == "ok"]
     rows = []
     for outcome in outcomes:
-        means = ok.groupby("point")[f"outcome.{outcome}"].mean().reindex(range(points))
-        missing = means.index[~np.isfinite(means.to_numpy())].tolist()
-        if missing:
-            raise ScenarioError(
-                f"sensitivity: outcome {outcome!r} has no value at design points {missing[:10]} "
-                "(failed runs, or a threshold never reached); see summary.parquet"
-            )
-        result = sobol_from_values(means.to_numpy(), dimensions, rng, resamples)
+        means = _point_means(ok, outcome, points)
+        result = sobol_from_values(means, dimensions, rng, resamples)
         for index, factor in enumerate(factors):
             if factor not in report_factors:
                 continue
@@ -165,13 +264,19 @@ class SensitivityResult:
         return self.indices.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
+DESIGN_OF_METHOD = {"sobol": "saltelli", "morris": "morris"}
+
+
 def check_sensitivity(experiment: Experiment) -> None:
-    """Raise ScenarioError unless the experiment is a Saltelli design with a [sensitivity]."""
+    """Raise ScenarioError unless the file has a [sensitivity] table and its method's design."""
     spec = experiment.spec
-    if spec.sampling.method != "saltelli" or spec.sensitivity is None:
+    method = spec.sensitivity.method if spec.sensitivity else "sobol"
+    needed = DESIGN_OF_METHOD[method]
+    if spec.sampling.method != needed or spec.sensitivity is None:
         raise ScenarioError(
-            f"{experiment.path}: sensitivity needs sampling.method = 'saltelli' and a "
-            f"[sensitivity] table; found sampling.method = {spec.sampling.method!r}"
+            f"{experiment.path}: sensitivity.method = {method!r} needs sampling.method = "
+            f"{needed!r} and a [sensitivity] table; found sampling.method = "
+            f"{spec.sampling.method!r}"
             + ("" if spec.sensitivity else " and no [sensitivity] table")
         )
 
@@ -192,14 +297,30 @@ def sensitivity_experiment(
     assert spec.sensitivity is not None
     report = run_experiment(experiment, out, **run_options)
     factors = list(experiment.factors)
+    outcomes = spec.sensitivity.outcomes or list(spec.outcomes)
+    rng = make_generator(spec.experiment.seed, 1)
+    if spec.sensitivity.method == "morris":
+        indices = screen(
+            report.summary,
+            unit_points(experiment),
+            factors,
+            outcomes,
+            spec.sensitivity.factors or factors,
+            spec.sampling.morris_levels,
+            rng,
+            spec.sensitivity.bootstrap_resamples,
+        )
+        path = report.results_dir / layout.SCREENING
+        indices.to_parquet(path, index=False)
+        return SensitivityResult(sweep=report, indices=indices, path=path)
     points = int(spec.sampling.points) * (len(factors) + 2)  # type: ignore[arg-type]
     indices = analyse(
         report.summary,
         points,
         factors,
-        spec.sensitivity.outcomes or list(spec.outcomes),
+        outcomes,
         spec.sensitivity.factors or factors,
-        make_generator(spec.experiment.seed, 1),
+        rng,
         spec.sensitivity.bootstrap_resamples,
     )
     path = report.results_dir / layout.SENSITIVITY

@@ -135,6 +135,7 @@ def experiment_report(experiment_dir: Path) -> Report:
     summary = pd.read_parquet(experiment_dir / layout.SUMMARY)
     comparison = _read_optional(experiment_dir / layout.COMPARISON)
     sensitivity = _read_optional(experiment_dir / layout.SENSITIVITY)
+    screening = _read_optional(experiment_dir / layout.SCREENING)
     spec = _read_json(experiment_dir / layout.EXPERIMENT_COPY).get("experiment", {})
     definitions = spec.get("outcomes", {})
     percent = shares(definitions)
@@ -208,6 +209,8 @@ def experiment_report(experiment_dir: Path) -> Report:
                 )
     if sensitivity is not None and len(sensitivity):
         report.charts.append(Chart("sensitivity", charts.sensitivity_bars(sensitivity, percent)))
+    if screening is not None and len(screening):
+        report.charts.append(Chart("screening", charts.morris_screening(screening, percent)))
     return report
 
 

@@ -2,7 +2,7 @@
 
 <out>/<run-id>/                 one run: TIMESERIES, AGENTS, MANIFEST (and RUN_RECORD in sweeps)
 <out>/<experiment>/             one experiment: SUMMARY, EXPERIMENT_COPY, COMPARISON or
-SENSITIVITY, REPORT, and one run directory per run
+SENSITIVITY or SCREENING, REPORT, and one run directory per run
 <out>/<calibration>/            CALIBRATION_TABLE, CALIBRATION_HISTORY, CALIBRATION_FITTED
 """
 
@@ -21,6 +21,7 @@ SUMMARY = "summary.parquet"
 EXPERIMENT_COPY = "experiment.json"
 COMPARISON = "comparison.parquet"
 SENSITIVITY = "sensitivity.parquet"
+SCREENING = "screening.parquet"  # Morris mu*, sigma
 REPORT = "report.html"
 CHARTS = "charts"
 CALIBRATION_TABLE = "calibration.parquet"

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from app_server import app_server, record_problems
+from app_server import STEP_LATENCY, app_server, record_problems
 from helpers import CHROMIUM, CHROMIUM_ARGS, make_scenario
 
 from sim import Scenario
@@ -268,22 +268,6 @@ CHART_POINTS = """() => Array.from(document.querySelectorAll('.creditsim-chart')
 COMPLIANCE_MARKS = """() => {
     const chart = document.querySelector('.chart-compliance .creditsim-chart');
     return ((chart.layout || {}).shapes || []).length;
-}"""
-STEP_LATENCY = """async () => {
-    const label = document.querySelector('.month-label');
-    const before = label.textContent;
-    const button = Array.from(document.querySelectorAll('button'))
-        .find(b => b.textContent.trim() === 'Step');
-    const started = performance.now();
-    const changed = new Promise(resolve => {
-        const observer = new MutationObserver(() => {
-            if (label.textContent !== before) { observer.disconnect(); resolve(); }
-        });
-        observer.observe(label, {childList: true, subtree: true, characterData: true});
-    });
-    button.click();
-    await changed;
-    return (performance.now() - started) / 1000;
 }"""
 
 

@@ -456,3 +456,71 @@ def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -
         figure.update_yaxes(title_text="Factor", autorange="reversed", row=row, col=1)
     title = "Sensitivity: share of each outcome's variance due to each factor (Sobol indices)"
     return _style(figure, title, height=height).update_layout(barmode="group")
+
+
+def morris_screening(screening: pd.DataFrame, percent: Collection[str] = ()) -> go.Figure:
+    """Morris screening: mu* (importance) against sigma (interactions), one panel per outcome.
+
+    Factors near the origin can be fixed; above the diagonal sigma = mu* a factor's effect
+    depends on where the others are. Horizontal bars are mu*'s bootstrap 95% intervals.
+    """
+    outcomes = list(dict.fromkeys(screening["outcome"]))
+    figure = make_subplots(
+        rows=1,
+        cols=len(outcomes),
+        subplot_titles=[label(o, percent).split(",")[0] for o in outcomes],
+        horizontal_spacing=0.08,
+    )
+    for index, outcome in enumerate(outcomes):
+        part = screening[screening["outcome"] == outcome]
+        names = [label(f).split(",")[0] for f in part["factor"]]
+        top = float(max(part["mu_star_ci_high"].max(), part["sigma"].max(), 0.0)) or 1.0
+        figure.add_trace(
+            go.Scatter(
+                x=[0, top],
+                y=[0, top],
+                mode="lines",
+                line=dict(color="#999999", dash="dot"),
+                name="sigma = mu*",
+                showlegend=index == 0,
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=index + 1,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=part["mu_star"],
+                y=part["sigma"],
+                mode="markers+text",
+                text=names,
+                textposition="top center",
+                marker=dict(size=9, color=TOTAL_EFFECT),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=part["mu_star_ci_high"] - part["mu_star"],
+                    arrayminus=part["mu_star"] - part["mu_star_ci_low"],
+                    color="#333333",
+                ),
+                name="factor",
+                showlegend=False,
+                customdata=np.column_stack([part["factor"], part["mu"]]),
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b><br>mu* %{x:.3g}, sigma %{y:.3g}, "
+                    "mu %{customdata[1]:.3g}<extra></extra>"
+                ),
+                meta={"panel": outcome, "role": "factor"},
+            ),
+            row=1,
+            col=index + 1,
+        )
+        figure.update_xaxes(
+            title_text="mu*: mean absolute effect (per full range)",
+            rangemode="tozero",
+            row=1,
+            col=index + 1,
+        )
+        figure.update_yaxes(title_text="sigma: spread of effects", rangemode="tozero", row=1)
+    title = "Screening (Morris): which factors matter (right) and act through others (up)"
+    return _style(figure, title, height=520)
