@@ -250,7 +250,7 @@ def sensitivity(
     progress: ProgressOption = True,
     make_report: ReportOption = True,
 ) -> None:
-    """Run a Saltelli design; print Sobol first-order and total indices with 95% CIs."""
+    """Run a Saltelli (Sobol indices) or Morris (screening) design; print the indices."""
     with user_errors():
         from sim.experiments.experiment_file import load_experiment
         from sim.experiments.sensitivity import check_sensitivity, sensitivity_experiment
@@ -265,6 +265,8 @@ def sensitivity(
         if make_report:
             _write_report(result.sweep.results_dir)
     typer.echo(result.table())
+    for warning in result.warnings:
+        typer.echo(f"warning: sensitivity: {warning}", err=True)
     typer.echo(str(result.path))
 
 

@@ -41,7 +41,11 @@ COLUMNS = [
     "total",
     "total_ci_low",
     "total_ci_high",
+    "first_order_at_half",
+    "total_at_half",
 ]
+WIDTH_BOUND = 0.5  # a 95% interval wider than this (in index units) is not an estimate yet
+SHIFT_BOUND = 0.1  # indices that move more than this from n/2 to n base samples are unstable
 
 
 MORRIS_COLUMNS = [
@@ -189,6 +193,13 @@ def sobol_from_values(
             rng=rng,
         )
     low, high = boot.confidence_interval
+    half = base // 2
+    with np.errstate(all="ignore"):
+        first_half, total_half = (
+            _indices(f_a[:half], f_b[:half], f_ab[:, :half])
+            if half >= 2
+            else (np.full(dimensions, np.nan), np.full(dimensions, np.nan))
+        )
     return {
         "first_order": first,
         "first_order_ci_low": low[:dimensions],
@@ -196,7 +207,46 @@ def sobol_from_values(
         "total": total,
         "total_ci_low": low[dimensions:],
         "total_ci_high": high[dimensions:],
+        "first_order_at_half": first_half,
+        "total_at_half": total_half,
     }
+
+
+def sobol_warnings(indices: pd.DataFrame) -> list[str]:
+    """Plain warnings when Sobol estimates are not yet usable, each with what to do."""
+    found: list[str] = []
+    if indices.empty:
+        return found
+    for kind, name in (("first_order", "first-order"), ("total", "total")):
+        values = indices[kind].to_numpy()
+        negative = values < 0
+        if negative.any():
+            found.append(
+                f"{negative.sum()} of {values.size} {name} indices are negative (down to "
+                f"{values.min():.2f}): sampling error; charts clip them at 0"
+            )
+        above = values > 1
+        if above.any():
+            found.append(
+                f"{above.sum()} of {values.size} {name} indices exceed 1 (up to "
+                f"{values.max():.2f}): sampling error; charts clip them at 1"
+            )
+        width = (indices[f"{kind}_ci_high"] - indices[f"{kind}_ci_low"]).to_numpy()
+        wide = width > WIDTH_BOUND
+        if wide.any():
+            found.append(
+                f"{wide.sum()} of {values.size} {name} 95% intervals are wider than "
+                f"{WIDTH_BOUND} (widest {width.max():.2f})"
+            )
+        shift = np.abs(values - indices[f"{kind}_at_half"].to_numpy())
+        if np.nanmax(shift, initial=0.0) > SHIFT_BOUND:
+            found.append(
+                f"{name} indices moved by up to {np.nanmax(shift):.2f} between half and all "
+                f"base samples (bound {SHIFT_BOUND}): not converged"
+            )
+    if found:
+        found.append("more base samples narrow these: double [sampling] points and run again")
+    return found
 
 
 def sobol_of_function(
@@ -258,6 +308,7 @@ class SensitivityResult:
     sweep: SweepReport
     indices: pd.DataFrame
     path: Path
+    warnings: tuple[str, ...] = ()
 
     def table(self) -> str:
         """The indices as plain text, three decimals."""
@@ -325,4 +376,5 @@ def sensitivity_experiment(
     )
     path = report.results_dir / layout.SENSITIVITY
     indices.to_parquet(path, index=False)
-    return SensitivityResult(sweep=report, indices=indices, path=path)
+    warnings = tuple(sobol_warnings(indices))
+    return SensitivityResult(sweep=report, indices=indices, path=path, warnings=warnings)

@@ -249,10 +249,12 @@ def test_sensitivity_bars_are_the_indices_with_their_intervals():
     for kind, colour in (("first_order", style.FIRST_ORDER), ("total", style.TOTAL_EFFECT)):
         trace = bars[kind]
         assert trace.marker.color == colour and trace.orientation == "h"
-        values = np.asarray(trace.x)
-        np.testing.assert_allclose(values, table[kind])
-        np.testing.assert_allclose(values + trace.error_x.array, table[f"{kind}_ci_high"])
-        np.testing.assert_allclose(values - trace.error_x.arrayminus, table[f"{kind}_ci_low"])
+        values = np.asarray(trace.x)  # estimates and intervals as drawn: clipped to [0, 1]
+        np.testing.assert_allclose(values, table[kind].clip(0, 1))
+        high, low = table[f"{kind}_ci_high"].clip(0, 1), table[f"{kind}_ci_low"].clip(0, 1)
+        np.testing.assert_allclose(values + trace.error_x.array, high)
+        np.testing.assert_allclose(values - trace.error_x.arrayminus, low)
+        np.testing.assert_allclose([row[3] for row in trace.customdata], table[kind])
     # Ishigami's x2 has the largest first-order index, x3 none of its own (known answer).
     first = bars["first_order"].x
     assert np.argmax(first) == 1 and first[2] < 0.1

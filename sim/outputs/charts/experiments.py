@@ -401,9 +401,16 @@ def comparison_forest(
 def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -> go.Figure:
     """Sobol indices of each outcome to each factor: first order and total, with 95% CIs.
 
-    One panel per outcome, factors down the side; estimates can stray below 0 or above 1 by
-    sampling error, which the intervals show.
+    One panel per outcome, factors down the side. Estimates stray below 0 or above 1 by
+    sampling error: bars and intervals are clipped to [0, 1], the hover gives the raw
+    estimate, and the title says when anything was clipped.
     """
+    clipped = bool(
+        (sensitivity[["first_order", "total"]] < 0).to_numpy().any()
+        or (sensitivity[["first_order", "total"]] > 1).to_numpy().any()
+        or (sensitivity[["first_order_ci_low", "total_ci_low"]] < 0).to_numpy().any()
+        or (sensitivity[["first_order_ci_high", "total_ci_high"]] > 1).to_numpy().any()
+    )
     outcomes = list(dict.fromkeys(sensitivity["outcome"]))
     factor_count = sensitivity.groupby("outcome").size().max()
     rows = len(outcomes)
@@ -423,9 +430,12 @@ def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -
             ("first_order", "First order (the factor alone)", FIRST_ORDER),
             ("total", "Total (with its interactions)", TOTAL_EFFECT),
         ):
+            shown = part[kind].clip(0.0, 1.0)
+            low = part[f"{kind}_ci_low"].clip(0.0, 1.0)
+            high = part[f"{kind}_ci_high"].clip(0.0, 1.0)
             figure.add_trace(
                 go.Bar(
-                    x=part[kind],
+                    x=shown,
                     y=factors,
                     orientation="h",
                     name=name,
@@ -435,16 +445,22 @@ def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -
                     error_x=dict(
                         type="data",
                         symmetric=False,
-                        array=part[f"{kind}_ci_high"] - part[kind],
-                        arrayminus=part[kind] - part[f"{kind}_ci_low"],
+                        array=(high - shown).clip(lower=0.0),
+                        arrayminus=(shown - low).clip(lower=0.0),
                         color="#333333",
                     ),
                     customdata=np.column_stack(
-                        [part[f"{kind}_ci_low"], part[f"{kind}_ci_high"], part["factor"]]
+                        [
+                            part[f"{kind}_ci_low"],
+                            part[f"{kind}_ci_high"],
+                            part["factor"],
+                            part[kind],
+                        ]
                     ),
                     hovertemplate=(
                         f"<b>%{{customdata[2]}}</b><br>{name} index of {label(outcome, percent)}: "
-                        "%{x:.3f}<br>95% CI %{customdata[0]:.3f} to %{customdata[1]:.3f}"
+                        "%{customdata[3]:.3f}<br>95% CI %{customdata[0]:.3f} to "
+                        "%{customdata[1]:.3f}"
                         "<extra></extra>"
                     ),
                     meta={"panel": outcome, "series": kind, "role": "index"},
@@ -452,9 +468,16 @@ def sensitivity_bars(sensitivity: pd.DataFrame, percent: Collection[str] = ()) -
                 row=row,
                 col=1,
             )
-        figure.update_xaxes(title_text="Sobol index (share of variance)", row=row, col=1)
+        figure.update_xaxes(
+            title_text="Sobol index (share of variance)", range=[0, 1.02], row=row, col=1
+        )
         figure.update_yaxes(title_text="Factor", autorange="reversed", row=row, col=1)
     title = "Sensitivity: share of each outcome's variance due to each factor (Sobol indices)"
+    if clipped:
+        title += (
+            "<br><sup>Some estimates or intervals fall outside 0..1 (sampling error) and are "
+            "clipped; more samples narrow them</sup>"
+        )
     return _style(figure, title, height=height).update_layout(barmode="group")
 
 
