@@ -29,6 +29,15 @@ def saltelli_units(base_samples: int, dimensions: int, rng: np.random.Generator)
     return np.vstack(blocks)
 
 
+def second_order_units(base_samples: int, dimensions: int, rng: np.random.Generator) -> np.ndarray:
+    """Points of SALib's Saltelli design with second-order terms: n blocks of 2d + 2 rows."""
+    from SALib.sample import sobol
+
+    seed = int(rng.integers(2**31 - 1))
+    problem = unit_problem(dimensions)
+    return sobol.sample(problem, base_samples, calc_second_order=True, seed=seed)
+
+
 def morris_units(
     trajectories: int, dimensions: int, levels: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -77,6 +86,9 @@ def unit_points(experiment: Experiment) -> np.ndarray:
     rng = make_generator(experiment.spec.experiment.seed)
     count = int(sampling.points)  # type: ignore[arg-type]
     if sampling.method == "saltelli":
+        sensitivity = experiment.spec.sensitivity
+        if sensitivity is not None and sensitivity.second_order:
+            return second_order_units(count, dimensions, rng)
         return saltelli_units(count, dimensions, rng)
     if sampling.method == "morris":
         return morris_units(count, dimensions, sampling.morris_levels, rng)

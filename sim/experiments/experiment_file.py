@@ -124,6 +124,11 @@ class Sensitivity(Frozen):
         description="sobol: first-order, total and second-order indices from a saltelli "
         "design; morris: elementary-effects screening (mu*, sigma) from a morris design.",
     )
+    second_order: bool = Field(
+        False,
+        description="sobol only: also estimate second-order (pair) indices; the design is then "
+        "SALib's, n (2d + 2) points instead of n (d + 2).",
+    )
     outcomes: list[str] | None = Field(None, description="Outcomes to analyse (default all).")
     factors: list[str] | None = Field(None, description="Factors to report (default all).")
     bootstrap_resamples: int = Field(

@@ -212,6 +212,53 @@ def sobol_from_values(
     }
 
 
+PAIR_COLUMNS = ["outcome", "factor", "other_factor", "second_order", "ci_low", "ci_high"]
+
+
+def second_order_from_values(
+    values: np.ndarray, dimensions: int, rng: np.random.Generator, resamples: int = 1000
+) -> dict[str, np.ndarray]:
+    """Indices with pairs from one outcome's values at SALib's second-order design points.
+
+    Returns the arrays of `sobol_from_values` (CIs from SALib's bootstrap, symmetric) plus
+    `second_order` and `second_order_conf`, d x d matrices (upper triangle; NaN elsewhere).
+    """
+    from SALib.analyze import sobol
+
+    values = np.asarray(values, dtype=np.float64)
+    block = 2 * dimensions + 2
+    if values.size % block:
+        raise ValueError(f"{values.size} values do not form a design with d = {dimensions}")
+
+    def run(part: np.ndarray) -> dict[str, np.ndarray]:
+        with np.errstate(all="ignore"):
+            return sobol.analyze(
+                unit_problem(dimensions),
+                part,
+                calc_second_order=True,
+                num_resamples=resamples,
+                conf_level=0.95,
+                seed=int(rng.integers(2**31 - 1)),
+            )
+
+    full = run(values)
+    base = values.size // block
+    half = run(values[: (base // 2) * block]) if base >= 4 else None
+    nan = np.full(dimensions, np.nan)
+    return {
+        "first_order": full["S1"],
+        "first_order_ci_low": full["S1"] - full["S1_conf"],
+        "first_order_ci_high": full["S1"] + full["S1_conf"],
+        "total": full["ST"],
+        "total_ci_low": full["ST"] - full["ST_conf"],
+        "total_ci_high": full["ST"] + full["ST_conf"],
+        "first_order_at_half": half["S1"] if half is not None else nan,
+        "total_at_half": half["ST"] if half is not None else nan,
+        "second_order": np.asarray(full["S2"], dtype=np.float64),
+        "second_order_conf": np.asarray(full["S2_conf"], dtype=np.float64),
+    }
+
+
 def sobol_warnings(indices: pd.DataFrame) -> list[str]:
     """Plain warnings when Sobol estimates are not yet usable, each with what to do."""
     found: list[str] = []
@@ -273,24 +320,33 @@ def analyse(
     report_factors: list[str],
     rng: np.random.Generator,
     resamples: int = 1000,
-) -> pd.DataFrame:
+    second_order: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Sobol indices of each outcome to each factor from a Saltelli experiment's summary.
 
     Args:
         summary: summary.parquet rows of every run (failed runs are left out of the means).
-        points: Number of design points, n (d + 2).
+        points: Number of design points: n (d + 2), or n (2d + 2) with `second_order`.
         factors: All factors of the design, in design order.
         outcomes: Outcome names to analyse.
-        report_factors: Factors to keep in the table.
+        report_factors: Factors to keep in the tables.
         rng: Generator for the bootstrap.
         resamples: Bootstrap resamples.
+        second_order: The design is SALib's with pairs: also return the pair table.
+
+    Returns:
+        The first-order and total table (COLUMNS) and, with `second_order`, the pair table
+        (PAIR_COLUMNS), else None.
     """
     dimensions = len(factors)
     ok = summary[summary["status"] == "ok"]
-    rows = []
+    rows, pairs = [], []
     for outcome in outcomes:
         means = _point_means(ok, outcome, points)
-        result = sobol_from_values(means, dimensions, rng, resamples)
+        if second_order:
+            result = second_order_from_values(means, dimensions, rng, resamples)
+        else:
+            result = sobol_from_values(means, dimensions, rng, resamples)
         for index, factor in enumerate(factors):
             if factor not in report_factors:
                 continue
@@ -298,7 +354,15 @@ def analyse(
                 {"outcome": outcome, "factor": factor}
                 | {key: float(result[key][index]) for key in COLUMNS[2:]}
             )
-    return pd.DataFrame(rows, columns=COLUMNS)
+            for other in range(index + 1, dimensions) if second_order else ():
+                if factors[other] in report_factors:
+                    value = float(result["second_order"][index, other])
+                    conf = float(result["second_order_conf"][index, other])
+                    pairs.append(
+                        [outcome, factor, factors[other], value, value - conf, value + conf]
+                    )
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    return table, pd.DataFrame(pairs, columns=PAIR_COLUMNS) if second_order else None
 
 
 @dataclass(frozen=True)
@@ -309,10 +373,15 @@ class SensitivityResult:
     indices: pd.DataFrame
     path: Path
     warnings: tuple[str, ...] = ()
+    pairs: pd.DataFrame | None = None  # second-order indices, when asked for
 
     def table(self) -> str:
-        """The indices as plain text, three decimals."""
-        return self.indices.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        """The indices (and pair indices, if any) as plain text, three decimals."""
+        text = self.indices.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        if self.pairs is not None and len(self.pairs):
+            pairs = self.pairs.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+            text += "\n\nsecond order (pairs):\n" + pairs
+        return text
 
 
 DESIGN_OF_METHOD = {"sobol": "saltelli", "morris": "morris"}
@@ -335,7 +404,7 @@ def check_sensitivity(experiment: Experiment) -> None:
 def sensitivity_experiment(
     experiment: Experiment, out: Path = Path("results"), **run_options: Any
 ) -> SensitivityResult:
-    """Run (or resume) a Saltelli experiment and write its Sobol indices.
+    """Run (or resume) a Saltelli or Morris experiment and write its indices.
 
     Args:
         experiment: A loaded experiment (`load_experiment`), checked before any run.
@@ -364,17 +433,21 @@ def sensitivity_experiment(
         path = report.results_dir / layout.SCREENING
         indices.to_parquet(path, index=False)
         return SensitivityResult(sweep=report, indices=indices, path=path)
-    points = int(spec.sampling.points) * (len(factors) + 2)  # type: ignore[arg-type]
-    indices = analyse(
+    indices, pairs = analyse(
         report.summary,
-        points,
+        len(unit_points(experiment)),
         factors,
         outcomes,
         spec.sensitivity.factors or factors,
         rng,
         spec.sensitivity.bootstrap_resamples,
+        second_order=spec.sensitivity.second_order,
     )
+    if pairs is not None:
+        pairs.to_parquet(report.results_dir / layout.SENSITIVITY_PAIRS, index=False)
     path = report.results_dir / layout.SENSITIVITY
     indices.to_parquet(path, index=False)
     warnings = tuple(sobol_warnings(indices))
-    return SensitivityResult(sweep=report, indices=indices, path=path, warnings=warnings)
+    return SensitivityResult(
+        sweep=report, indices=indices, path=path, warnings=warnings, pairs=pairs
+    )

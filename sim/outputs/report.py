@@ -136,6 +136,7 @@ def experiment_report(experiment_dir: Path) -> Report:
     comparison = _read_optional(experiment_dir / layout.COMPARISON)
     sensitivity = _read_optional(experiment_dir / layout.SENSITIVITY)
     screening = _read_optional(experiment_dir / layout.SCREENING)
+    pairs = _read_optional(experiment_dir / layout.SENSITIVITY_PAIRS)
     spec = _read_json(experiment_dir / layout.EXPERIMENT_COPY).get("experiment", {})
     definitions = spec.get("outcomes", {})
     percent = shares(definitions)
@@ -209,6 +210,8 @@ def experiment_report(experiment_dir: Path) -> Report:
                 )
     if sensitivity is not None and len(sensitivity):
         report.charts.append(Chart("sensitivity", charts.sensitivity_bars(sensitivity, percent)))
+    if pairs is not None and len(pairs):
+        report.charts.append(Chart("pairs", charts.second_order_matrix(pairs, percent)))
     if screening is not None and len(screening):
         report.charts.append(Chart("screening", charts.morris_screening(screening, percent)))
     return report

@@ -21,6 +21,7 @@ SUMMARY = "summary.parquet"
 EXPERIMENT_COPY = "experiment.json"
 COMPARISON = "comparison.parquet"
 SENSITIVITY = "sensitivity.parquet"
+SENSITIVITY_PAIRS = "sensitivity_second_order.parquet"
 SCREENING = "screening.parquet"  # Morris mu*, sigma
 REPORT = "report.html"
 CHARTS = "charts"

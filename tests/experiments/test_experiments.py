@@ -326,6 +326,43 @@ bootstrap_resamples = 200
     assert (table["total_ci_low"] <= table["total_ci_high"]).all()
 
 
+def test_sensitivity_with_second_order_writes_the_pair_table(tmp_path):
+    body = """
+[experiment]
+name = "pairs"
+scenario = "base.toml"
+seed = 3
+[uncertainties]
+"decision.logit_noise" = { low = 0.02, high = 0.3 }
+"decision.peer_weight" = { low = 0.0, high = 0.5 }
+"behaviours.traffic_violation.detectability" = { low = 0.0, high = 0.9 }
+[sampling]
+method = "saltelli"
+points = 4
+[sensitivity]
+second_order = true
+outcomes = ["compliance"]
+bootstrap_resamples = 100
+"""
+    path = write_experiment(tmp_path, body)
+    result = CliRunner().invoke(
+        app, ["sensitivity", str(path), "--workers", "1", "--out", str(tmp_path), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = pd.read_parquet(tmp_path / "pairs" / "summary.parquet")
+    assert len(summary) == 4 * (2 * 3 + 2)
+    pairs = pd.read_parquet(tmp_path / "pairs" / "sensitivity_second_order.parquet")
+    assert [tuple(row) for row in pairs[["factor", "other_factor"]].to_numpy()] == [
+        ("decision.logit_noise", "decision.peer_weight"),
+        ("decision.logit_noise", "behaviours.traffic_violation.detectability"),
+        ("decision.peer_weight", "behaviours.traffic_violation.detectability"),
+    ]
+    assert (pairs["ci_low"] <= pairs["second_order"]).all()
+    assert "second order (pairs)" in result.output
+    assert "warning: sensitivity:" in result.output  # 4 base samples cannot be converged
+    assert "second-order Sobol" in (tmp_path / "pairs" / "report.html").read_text()
+
+
 # --- bad experiment files -------------------------------------------------------------------
 
 

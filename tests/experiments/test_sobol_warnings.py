@@ -60,3 +60,22 @@ def test_negative_estimates_are_clipped_in_the_chart_and_named_in_the_title():
         assert (low >= -1e-12).all() and (high <= 1 + 1e-12).all()
     assert "clipped" in figure.layout.title.text
     assert figure.data[0].customdata[0][3] == -0.33  # the hover keeps the raw estimate
+
+
+def test_second_order_indices_of_ishigami_match_their_exact_values():
+    from sim.experiments.designs import second_order_units
+    from sim.experiments.sensitivity import second_order_from_values
+
+    rng = np.random.default_rng(7)
+    units = second_order_units(2048, 3, rng)
+    assert units.shape == (2048 * 8, 3)
+    x = -math.pi + units * 2 * math.pi
+    result = second_order_from_values(ishigami(x), 3, rng, resamples=100)
+    # exact (Ishigami and Homma 1990, a = 7, b = 0.1): only x1 and x3 interact
+    pairs = result["second_order"]
+    assert abs(pairs[0, 2] - 0.2437) < 0.06
+    assert abs(pairs[0, 1]) < 0.06 and abs(pairs[1, 2]) < 0.06
+    np.testing.assert_allclose(result["first_order"], [0.3139, 0.4424, 0.0], atol=0.06)
+    np.testing.assert_allclose(result["total"], [0.5576, 0.4424, 0.2437], atol=0.06)
+    low, high = result["first_order_ci_low"], result["first_order_ci_high"]
+    assert (low <= result["first_order"]).all() and (result["first_order"] <= high).all()

@@ -547,3 +547,52 @@ def morris_screening(screening: pd.DataFrame, percent: Collection[str] = ()) -> 
         figure.update_yaxes(title_text="sigma: spread of effects", rangemode="tozero", row=1)
     title = "Screening (Morris): which factors matter (right) and act through others (up)"
     return _style(figure, title, height=520)
+
+
+def second_order_matrix(pairs: pd.DataFrame, percent: Collection[str] = ()) -> go.Figure:
+    """Second-order Sobol indices: the share of variance due to each pair acting together.
+
+    One matrix per outcome (upper triangle); colours span 0..1 like the other indices, and
+    the hover gives each estimate with its 95% interval.
+    """
+    outcomes = list(dict.fromkeys(pairs["outcome"]))
+    figure = make_subplots(
+        rows=1,
+        cols=len(outcomes),
+        subplot_titles=[label(o, percent).split(",")[0] for o in outcomes],
+        horizontal_spacing=0.12,
+    )
+    for index, outcome in enumerate(outcomes):
+        part = pairs[pairs["outcome"] == outcome]
+        names = list(dict.fromkeys([*part["factor"], *part["other_factor"]]))
+        shown = [label(name).split(",")[0] for name in names]
+        position = {name: i for i, name in enumerate(names)}
+        values = np.full((len(names), len(names)), np.nan)
+        hover = np.full((len(names), len(names)), "", dtype=object)
+        for row in part.itertuples():
+            i, j = position[row.factor], position[row.other_factor]
+            values[i, j] = row.second_order
+            hover[i, j] = (
+                f"{row.factor} x {row.other_factor}<br>second-order index "
+                f"{row.second_order:.3f} (95% CI {row.ci_low:.3f} to {row.ci_high:.3f})"
+            )
+        figure.add_trace(
+            go.Heatmap(
+                z=np.clip(values, 0.0, 1.0),
+                x=shown,
+                y=shown,
+                zmin=0.0,
+                zmax=1.0,
+                colorscale="Blues",
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+                showscale=index == 0,
+                colorbar=dict(title="index"),
+                meta={"panel": outcome, "role": "pairs"},
+            ),
+            row=1,
+            col=index + 1,
+        )
+        figure.update_yaxes(autorange="reversed", row=1, col=index + 1)
+    title = "Pairs: share of variance due to two factors acting together (second-order Sobol)"
+    return _style(figure, title, height=480)
