@@ -322,24 +322,34 @@ def run_experiment(
     needed = sum(output_needed(task.scenario, report=False) for task in tasks)
     check_output_directory(Path(out), needed)
     if executor is not None:
-        return _run_locked(experiment, tasks, results_dir, executor, slots_of(executor), resume,
-                           progress, "the given executor")  # fmt: skip
+        return _run_locked(
+            SweepJob(experiment, tasks, results_dir, executor, slots_of(executor), resume,
+                     progress, "the given executor")
+        )  # fmt: skip
     with open_backend(workers, scheduler) as backend:
-        return _run_locked(experiment, tasks, results_dir, backend.executor, backend.slots,
-                           resume, progress, backend.description)  # fmt: skip
+        return _run_locked(
+            SweepJob(experiment, tasks, results_dir, backend.executor, backend.slots, resume,
+                     progress, backend.description)
+        )  # fmt: skip
 
 
-def _run_locked(
-    experiment: Experiment,
-    tasks: list[RunTask],
-    results_dir: Path,
-    executor: Executor,
-    slots: int,
-    resume: bool,
-    progress: bool,
-    description: str,
-) -> SweepReport:
+@dataclass(frozen=True)
+class SweepJob:
+    """What one sweep runs and where: its tasks, results directory and back end."""
+
+    experiment: Experiment
+    tasks: list[RunTask]
+    results_dir: Path
+    executor: Executor
+    slots: int
+    resume: bool
+    progress: bool
+    description: str  # the back end, for the progress line
+
+
+def _run_locked(job: SweepJob) -> SweepReport:
     """Run the unfinished tasks under the results directory's lock; write the summary."""
+    results_dir = job.results_dir
     created = not results_dir.exists()
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -350,31 +360,23 @@ def _run_locked(
         raise
     try:
         _remove_leftovers(results_dir)
-        _save_experiment_copy(experiment, results_dir)
-        return _run_tasks(experiment, tasks, results_dir, executor, slots, resume, progress,
-                          description)  # fmt: skip
+        _save_experiment_copy(job.experiment, results_dir)
+        return _run_tasks(job)
     finally:
         lock.unlink(missing_ok=True)
 
 
-def _run_tasks(
-    experiment: Experiment,
-    tasks: list[RunTask],
-    results_dir: Path,
-    executor: Executor,
-    slots: int,
-    resume: bool,
-    progress: bool,
-    description: str,
-) -> SweepReport:
+def _run_tasks(job: SweepJob) -> SweepReport:
     """Skip the finished runs, drain the rest through the executor, rebuild the summary."""
+    experiment, tasks, results_dir = job.experiment, job.tasks, job.results_dir
+    progress = job.progress
     ledger = Ledger()
     done: set[str] = set()
     designs = {name: index for index, name in enumerate(experiment.design_names)}
     for task in tasks:
         ledger.expected[task.run_id] = task.scenario_sha256
         ledger.order[task.run_id] = (designs[task.design], task.point, task.replicate)
-        record = ledger.finished(task.run_id, results_dir) if resume else None
+        record = ledger.finished(task.run_id, results_dir) if job.resume else None
         if record is not None and record["status"] == "ok":
             done.add(task.run_id)
     pending = (task for task in tasks if task.run_id not in done)
@@ -391,8 +393,8 @@ def _run_tasks(
     try:
         if progress:
             to_do = len(ledger.expected) - len(done)
-            bar.write(f"{experiment.name}: {to_do} runs to do on {description}", sys.stderr)
-        _drain(pending, executor, slots, bar, counts, experiment, results_dir, ledger)
+            bar.write(f"{experiment.name}: {to_do} runs to do on {job.description}", sys.stderr)
+        _drain(pending, job.executor, job.slots, bar, counts, experiment, results_dir, ledger)
     finally:
         bar.close()
         summary = write_summary(experiment, results_dir, ledger)
