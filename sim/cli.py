@@ -236,7 +236,12 @@ def compare(
         _say_sweep(result.sweep)
         if make_report:
             _write_report(result.sweep.results_dir)
-    typer.echo(result.table())
+    from sim.outputs.comparison_text import comparison_summary, comparison_table
+    from sim.outputs.summaries import shares
+
+    percent = shares({name: o.model_dump() for name, o in experiment.spec.outcomes.items()})
+    typer.echo(comparison_table(result.comparison, percent))
+    typer.echo("\n".join(["", *comparison_summary(result.comparison, percent), ""]))
     typer.echo(str(result.path))
 
 

@@ -29,6 +29,11 @@ COLUMNS = [
     "ci_low",
     "ci_high",
     "n_pairs",
+    "baseline_level",
+    "design_level",
+    "relative_change",
+    "verdict",
+    "rank",
 ]
 
 
@@ -40,13 +45,23 @@ def paired_interval(
 
 
 def compare_designs(
-    summary: pd.DataFrame, designs: list[str], baseline: str, outcomes: list[str]
+    summary: pd.DataFrame,
+    designs: list[str],
+    baseline: str,
+    outcomes: list[str],
+    more_is_better: dict[str, bool] | None = None,
+    minimum_effect: dict[str, float | None] | None = None,
 ) -> pd.DataFrame:
     """Paired differences of every outcome, each design against the baseline.
 
     Pairs are runs with the same point and replicate where both runs are ok and both
-    values are finite.
+    values are finite. Each row also gives both levels over those pairs, the relative
+    change (difference / baseline level; NaN at a zero baseline), the verdict and the
+    design's rank among all designs, baseline included (1 = best, by the outcome's
+    direction and each design's mean level).
     """
+    more_is_better = more_is_better or {}
+    minimum_effect = minimum_effect or {}
     ok = summary[summary["status"] == "ok"]
     rows = []
     for outcome in outcomes:
@@ -58,50 +73,57 @@ def compare_designs(
             if design == baseline:
                 continue
             if design in wide and baseline in wide:
-                differences = (wide[design] - wide[baseline]).to_numpy()
-                differences = differences[np.isfinite(differences)]
+                paired = wide[[design, baseline]].to_numpy()
+                paired = paired[np.isfinite(paired).all(axis=1)]
             else:
-                differences = np.array([])
+                paired = np.empty((0, 2))
+            differences = paired[:, 0] - paired[:, 1]
             mean, low, high = paired_interval(differences)
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "design": design,
-                    "baseline": baseline,
-                    "mean_difference": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "n_pairs": int(differences.size),
-                }
+            base_level = float(paired[:, 1].mean()) if len(paired) else np.nan
+            row = {
+                "outcome": outcome,
+                "design": design,
+                "baseline": baseline,
+                "mean_difference": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "n_pairs": int(differences.size),
+                "baseline_level": base_level,
+                "design_level": float(paired[:, 0].mean()) if len(paired) else np.nan,
+                "relative_change": mean / base_level if base_level else np.nan,
+            }
+            row["verdict"] = verdict(
+                pd.Series(row), more_is_better.get(outcome, True), minimum_effect.get(outcome)
             )
+            rows.append(row)
+        levels = ok.groupby("design")[column].mean()
+        ordered = levels.sort_values(ascending=not more_is_better.get(outcome, True))
+        rank = {name: position + 1 for position, name in enumerate(ordered.index)}
+        for row in rows:
+            if row["outcome"] == outcome:
+                row["rank"] = rank.get(row["design"], 0)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def verdict(row: pd.Series, more_is_better: bool) -> str:
-    """Whether the design is better or worse than the baseline, or the CI includes zero."""
-    if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+def verdict(row: pd.Series, more_is_better: bool, minimum_effect: float | None = None) -> str:
+    """Better, worse, no material difference, or no clear difference from the baseline.
+
+    With a minimum effect m: an interval inside [-m, m] is "no material difference"; one
+    that excludes zero but whose mean is smaller than m is "better (less than m)" or
+    "worse (less than m)". Without it, only whether the interval excludes zero counts.
+    """
+    low, high = row["ci_low"], row["ci_high"]
+    if not (np.isfinite(low) and np.isfinite(high)):
         return "too few pairs"
-    if row["ci_low"] > 0 or row["ci_high"] < 0:
-        higher = row["ci_low"] > 0
-        return "better" if higher == more_is_better else "worse"
-    if row["ci_low"] == row["ci_high"] == 0:
+    if low == high == 0:
         return "identical"
+    if minimum_effect is not None and -minimum_effect <= low and high <= minimum_effect:
+        return "no material difference"
+    if low > 0 or high < 0:
+        word = "better" if (low > 0) == more_is_better else "worse"
+        small = minimum_effect is not None and abs(row["mean_difference"]) < minimum_effect
+        return f"{word} (less than the minimum effect)" if small else word
     return "no clear difference"
-
-
-def format_table(comparison: pd.DataFrame, more_is_better: dict[str, bool]) -> str:
-    """The comparison as a plain-text table, with a verdict for each row."""
-    shown = comparison.copy()
-    shown["verdict"] = [
-        verdict(row, more_is_better[row["outcome"]]) for _, row in comparison.iterrows()
-    ]
-    shown["95% CI"] = [
-        f"[{low:.4g}, {high:.4g}]"
-        for low, high in zip(shown["ci_low"], shown["ci_high"], strict=True)
-    ]
-    shown["mean_difference"] = shown["mean_difference"].map(lambda v: f"{v:.4g}")
-    columns = ["outcome", "design", "baseline", "mean_difference", "95% CI", "n_pairs", "verdict"]
-    return shown[columns].to_string(index=False)
 
 
 @dataclass(frozen=True)
@@ -112,10 +134,6 @@ class ComparisonResult:
     comparison: pd.DataFrame
     more_is_better: dict[str, bool]
     path: Path
-
-    def table(self) -> str:
-        """The comparison as a plain-text table with verdicts."""
-        return format_table(self.comparison, self.more_is_better)
 
 
 def check_comparable(experiment: Experiment) -> None:
@@ -141,10 +159,15 @@ def compare_experiment(
     check_comparable(experiment)
     report = run_experiment(experiment, out, **run_options)
     outcomes = experiment.spec.outcomes
+    better = {name: outcome.more_is_better for name, outcome in outcomes.items()}
     comparison = compare_designs(
-        report.summary, experiment.design_names, experiment.baseline, list(outcomes)
+        report.summary,
+        experiment.design_names,
+        experiment.baseline,
+        list(outcomes),
+        better,
+        {name: outcome.minimum_effect for name, outcome in outcomes.items()},
     )
     path = report.results_dir / layout.COMPARISON
     comparison.to_parquet(path, index=False)
-    better = {name: outcome.more_is_better for name, outcome in outcomes.items()}
     return ComparisonResult(sweep=report, comparison=comparison, more_is_better=better, path=path)

@@ -41,6 +41,14 @@ class Outcome(Frozen):
         "the number of steps (a censored value).",
     )
 
+    minimum_effect: float | None = Field(
+        None,
+        ge=0.0,
+        description="compare only: the smallest difference that matters, in the metric's unit "
+        "(a share: 0.01 = 1 percentage point); a design whose 95% interval lies within "
+        "+-minimum_effect of the baseline makes no material difference.",
+    )
+
     @model_validator(mode="after")
     def _consistent(self) -> Outcome:
         if self.statistic == "time_to_threshold" and self.threshold is None:

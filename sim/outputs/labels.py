@@ -71,7 +71,30 @@ def formatted(value: float, name: str, percent: Collection[str] = ()) -> str:
     """A factor's or outcome's value as text (per cent for shares)."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    return f"{value:.1%}" if is_percent(name, percent) else f"{value:,.4g}"
+    return f"{value:.1%}" if is_percent(name, percent) else plain_number(value)
+
+
+def plain_number(value: float, signed: bool = False) -> str:
+    """A number as people write it, never in scientific notation.
+
+    Millions as "1.23 M", thousands with separators ("12,345"), smaller numbers to three
+    significant digits ("4.57", "0.000123"); `signed` adds "+" to positive values.
+    """
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    sign = "+" if signed and value > 0 else ""
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{sign}{value / 1e6:,.2f} M"
+    if magnitude >= 1e3:
+        return f"{sign}{value:,.0f}"
+    if magnitude == 0:
+        return "0"
+    digits = min(max(2 - int(np.floor(np.log10(magnitude))), 0), 12)
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return sign + text if text not in ("0", "-0") else "0"
 
 
 def human_number(value: float) -> str:
@@ -100,4 +123,4 @@ def difference(value: float, name: str, percent_names: Collection[str] = ()) -> 
         return "n/a"
     if is_percent(name, percent_names):
         return f"{value * 100:+.2f}"
-    return f"{value:+,.4g}"
+    return plain_number(value, signed=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -259,6 +260,7 @@ def test_compare_finds_the_known_differences(tmp_path):
     table = pd.read_parquet(tmp_path / "designs" / "comparison.parquet")
     assert list(table.columns) == [
         "outcome", "design", "baseline", "mean_difference", "ci_low", "ci_high", "n_pairs",
+        "baseline_level", "design_level", "relative_change", "verdict", "rank",
     ]  # fmt: skip
     table = table.set_index(["outcome", "design"])
     # the same design with common random numbers: every run identical, the difference exactly 0
@@ -273,6 +275,19 @@ def test_compare_finds_the_known_differences(tmp_path):
     expected = (listed["no_detection"] - listed["expiring"]).mean()
     assert table.loc[("blacklisted", "no_detection"), "mean_difference"] == pytest.approx(expected)
     assert "no_detection" in result.output and "worse" in result.output
+    # levels, relative change and ranks computed here from the summary, not by the code
+    row = table.loc[("blacklisted", "no_detection")]
+    assert row["baseline_level"] == pytest.approx(listed["expiring"].mean())
+    assert row["design_level"] == pytest.approx(0.0)
+    assert row["relative_change"] == pytest.approx(expected / listed["expiring"].mean())
+    compliance = summary.groupby("design")["outcome.compliance"].mean()
+    best_first = list(compliance.sort_values(ascending=False).index)
+    for design in ("same_again", "no_detection"):
+        assert table.loc[("compliance", design), "rank"] == best_first.index(design) + 1
+    assert table.loc[("compliance", "same_again"), "verdict"] == "identical"
+    assert table.loc[("compliance", "no_detection"), "verdict"] == "worse"
+    assert re.search(r"\de[+-]?\d", result.output) is None  # no scientific notation
+    assert " pp" in result.output and "ranks first" in result.output
 
 
 # --- sensitivity ----------------------------------------------------------------------------
