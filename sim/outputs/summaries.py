@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outputs import charts, labels
+from sim.outputs.comparison_text import comparison_summary
 
 EXCLUSION_METRICS = ("blacklisted_share", "blacklisted_people", "flight_banned", "train_banned")
 
@@ -140,16 +141,20 @@ def experiment_summary(
         outcomes = list(dict.fromkeys(comparison["outcome"]))
         chosen = headline_outcomes([f"{labels.OUTCOME_PREFIX}{o}" for o in outcomes], definitions)
         shown = [o.removeprefix(labels.OUTCOME_PREFIX) for o in chosen if o] or outcomes[:2]
-        for row in comparison[comparison["outcome"].isin(shown)].itertuples(index=False):
-            significant = row.ci_low > 0 or row.ci_high < 0
-            unit = " percentage points" if labels.is_percent(row.outcome, percent) else ""
-            sentences.append(
-                f"{row.design} against {row.baseline}: {plain_name(row.outcome)} "
-                f"{labels.difference(row.mean_difference, row.outcome, percent)}{unit} "
-                f"(95% CI {labels.difference(row.ci_low, row.outcome, percent)} to "
-                f"{labels.difference(row.ci_high, row.outcome, percent)}, {row.n_pairs} pairs)"
-                + ("." if significant else "; the interval includes zero.")
-            )
+        chosen_rows = comparison[comparison["outcome"].isin(shown)]
+        if "verdict" in comparison.columns:  # written by this version: levels, ranks, verdicts
+            sentences += comparison_summary(chosen_rows, percent)
+        else:
+            for row in chosen_rows.itertuples(index=False):
+                significant = row.ci_low > 0 or row.ci_high < 0
+                unit = " percentage points" if labels.is_percent(row.outcome, percent) else ""
+                sentences.append(
+                    f"{row.design} against {row.baseline}: {plain_name(row.outcome)} "
+                    f"{labels.difference(row.mean_difference, row.outcome, percent)}{unit} "
+                    f"(95% CI {labels.difference(row.ci_low, row.outcome, percent)} to "
+                    f"{labels.difference(row.ci_high, row.outcome, percent)}, {row.n_pairs} pairs)"
+                    + ("." if significant else "; the interval includes zero.")
+                )
         if len(shown) < len(outcomes):
             sentences.append(
                 f"The chart of differences below shows all {len(outcomes)} outcomes "

@@ -243,9 +243,8 @@ def test_compare_writes_its_report_unless_told_not_to(tmp_path: Path):
     assert tradeoff.layout.yaxis.tickformat == tradeoff.layout.xaxis.tickformat == ".1~%"
     comparison = pd.read_parquet(results / "comparison.parquet").set_index("outcome")
     difference = comparison.loc["compliance", "mean_difference"] * 100
-    assert f"long against short: compliance {difference:+.2f} percentage points" in " ".join(
-        report.summary
-    )
+    level = comparison.loc["compliance", "baseline_level"]
+    assert f"against short at {level:.1%}: long {difference:+.2f} pp" in " ".join(report.summary)
 
 
 def test_an_experiment_with_no_finished_run_gets_a_summary_and_no_charts(
