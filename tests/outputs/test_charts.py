@@ -195,6 +195,10 @@ def test_tradeoff_points_are_exclusion_levels_and_paired_gains(comparison_dir):
     row = alone.set_index("design").loc["strict"]
     assert row["gained"] == pytest.approx(strict["mean_difference"].iloc[0])
     assert row["gained_low"] == pytest.approx(strict["ci_low"].iloc[0])
+    # which way is better is marked on each axis and in the plot
+    assert "fewer is better" in figure.layout.xaxis.title.text
+    assert "more is better" in figure.layout.yaxis.title.text
+    assert any(note.name == "better" for note in figure.layout.annotations)
 
 
 def test_forest_plot_draws_every_difference_and_interval(comparison_dir):

@@ -317,12 +317,26 @@ def tradeoff(
             )
         )
     figure.add_hline(y=0, line=dict(color="#555555", dash="dot", width=1))
-    figure.update_xaxes(title_text=label(exclusion, percent), tickformat=x_format)
+    figure.update_xaxes(
+        title_text=f"{label(exclusion, percent)} (fewer is better: left)", tickformat=x_format
+    )
     gained_unit = " (percentage points)" if is_percent(compliance, percent) else ""
     figure.update_yaxes(
         title_text=f"{label(compliance, percent).split(',')[0]} gained over "
-        f"{baseline_name}{gained_unit}",
+        f"{baseline_name}{gained_unit} (more is better: up)",
         tickformat=y_format,
+    )
+    figure.add_annotation(
+        xref="paper",
+        yref="paper",
+        x=0.01,
+        y=0.99,
+        xanchor="left",
+        yanchor="top",
+        text="<b>better</b>: up and to the left",
+        showarrow=False,
+        font=dict(color="#2a7f3f"),
+        name="better",
     )
     title = "Trade-off: compliance gained against people excluded (95% confidence intervals)"
     return _style(figure, title, height=560)
