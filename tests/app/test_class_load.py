@@ -1,8 +1,8 @@
 """A class at once: 30 browser sessions on one app server, each with its own model.
 
 Marked `classload` and left out of the default run (`pytest -m classload` runs it alone): on
-this 2-core machine 30 pages do not yet finish reliably within its bounds, so it is not part of
-CI until they do. Every session opens the page, half of them rebuild a smaller town, all
+this 2-core machine 30 pages have not yet finished reliably within its bounds, so it is not
+part of CI until it passes repeatedly. Every session opens the page, half of them rebuild a smaller town, all
 play for a while and pause; each must have advanced, shown its own population, logged no
 error, and the server must log no traceback. The step latency under simultaneous clicks is
 printed (docs/app.md records it); it is a measurement, not a pass/fail threshold.
