@@ -63,8 +63,12 @@ def label(name: str, percent: Collection[str] = ()) -> str:
 
 
 def number_format(name: str, percent: Collection[str] = ()) -> str:
-    """d3 number format for a factor or outcome."""
-    return ".1~%" if is_percent(name, percent) else ",.4~g"
+    """d3 number format for a factor or outcome: per cent for shares, else decimal notation.
+
+    d3's `r` keeps 4 significant digits without an exponent: "1,806,000", "0.0006146",
+    never "1.806e+6".
+    """
+    return ".1~%" if is_percent(name, percent) else ",.4~r"
 
 
 def formatted(value: float, name: str, percent: Collection[str] = ()) -> str:
@@ -104,7 +108,7 @@ def human_number(value: float) -> str:
         return f"{value / 1e6:.2f} M"
     if magnitude >= 1e3:
         return f"{value / 1e3:.1f} k"
-    return f"{value:.3g}"
+    return plain_number(value)
 
 
 def percent(value: float) -> str:

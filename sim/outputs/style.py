@@ -76,4 +76,7 @@ def styled(figure: go.Figure, title: str, height: int) -> go.Figure:
         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0),
         margin=dict(l=70, r=30, t=80, b=90),
     )
+    # Axes a person reads: "800,000", never "8e+5" (also where a chart sets no tickformat).
+    figure.update_xaxes(exponentformat="none", separatethousands=True)
+    figure.update_yaxes(exponentformat="none", separatethousands=True)
     return figure

@@ -2,10 +2,11 @@
 
 Marked `classload` and left out of the default run (`pytest -m classload` runs it alone): on
 this 2-core machine 30 pages have not yet finished reliably within its bounds, so it is not
-part of CI until it passes repeatedly. Every session opens the page, half of them rebuild a smaller town, all
-play for a while and pause; each must have advanced, shown its own population, logged no
-error, and the server must log no traceback. The step latency under simultaneous clicks is
-printed (docs/app.md records it); it is a measurement, not a pass/fail threshold.
+part of CI until it passes repeatedly. Every session opens the page, half of them rebuild a
+smaller town, all press Play (a session may play to the end of its run) and are paused; each
+must have advanced, shown its own population and logged no error, and the server must log no
+traceback. The step latency under simultaneous clicks is printed (docs/app.md records it); it
+is a measurement, not a pass/fail threshold.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -299,3 +300,8 @@ def test_every_chart_has_a_title_and_axis_titles(comparison_dir, sweep_dir, desi
             assert any(titles), (figure.layout.title.text, axis)
         for trace in figure.data:
             assert trace.hoverinfo == "skip" or trace.hovertemplate
+            assert re.search(r":[^}]*[eg]\}", trace.hovertemplate or "") is None  # no exponents
+        for key, axis in layout.items():  # every axis: decimal notation, never "8e+5"
+            if key.startswith(("xaxis", "yaxis")):
+                assert axis.get("exponentformat") == "none", (figure.layout.title.text, key)
+                assert not str(axis.get("tickformat", "")).endswith(("g", "e")), key

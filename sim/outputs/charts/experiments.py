@@ -544,8 +544,8 @@ def morris_screening(screening: pd.DataFrame, percent: Collection[str] = ()) -> 
                 showlegend=False,
                 customdata=np.column_stack([part["factor"], part["mu"]]),
                 hovertemplate=(
-                    "<b>%{customdata[0]}</b><br>mu* %{x:.3g}, sigma %{y:.3g}, "
-                    "mu %{customdata[1]:.3g}<extra></extra>"
+                    "<b>%{customdata[0]}</b><br>mu* %{x:,.3~r}, sigma %{y:,.3~r}, "
+                    "mu %{customdata[1]:,.3~r}<extra></extra>"
                 ),
                 meta={"panel": outcome, "role": "factor"},
             ),
