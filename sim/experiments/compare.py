@@ -8,6 +8,7 @@ paired differences (scipy.stats.t, n_pairs - 1 degrees of freedom).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,9 @@ def compare_designs(
         wide = ok.pivot_table(
             index=["point", "replicate"], columns="design", values=column, dropna=False
         )
+        levels = ok.groupby("design")[column].mean()
+        ordered = levels.sort_values(ascending=not more_is_better.get(outcome, True))
+        rank = {name: position + 1 for position, name in enumerate(ordered.index)}
         for design in designs:
             if design == baseline:
                 continue
@@ -93,19 +97,16 @@ def compare_designs(
                 "relative_change": mean / base_level if base_level else np.nan,
             }
             row["verdict"] = verdict(
-                pd.Series(row), more_is_better.get(outcome, True), minimum_effect.get(outcome)
+                row, more_is_better.get(outcome, True), minimum_effect.get(outcome)
             )
+            row["rank"] = rank.get(design, 0)
             rows.append(row)
-        levels = ok.groupby("design")[column].mean()
-        ordered = levels.sort_values(ascending=not more_is_better.get(outcome, True))
-        rank = {name: position + 1 for position, name in enumerate(ordered.index)}
-        for row in rows:
-            if row["outcome"] == outcome:
-                row["rank"] = rank.get(row["design"], 0)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def verdict(row: pd.Series, more_is_better: bool, minimum_effect: float | None = None) -> str:
+def verdict(
+    row: Mapping[str, Any], more_is_better: bool, minimum_effect: float | None = None
+) -> str:
     """Better, worse, no material difference, or no clear difference from the baseline.
 
     With a minimum effect m: an interval inside [-m, m] is "no material difference"; one

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy.stats import bootstrap, sobol_indices
 
 from sim.errors import ScenarioError
-from sim.experiments.designs import saltelli_units, unit_points, unit_problem
+from sim.experiments.designs import morris_units, saltelli_units, unit_points, unit_problem
 from sim.experiments.experiment_file import Experiment
 from sim.experiments.sweep import SweepReport, run_experiment
 from sim.runs import layout
@@ -102,12 +102,15 @@ def morris_of_function(
     levels: int = 4,
 ) -> dict[str, np.ndarray]:
     """Morris measures of a plain function of d inputs on `bounds` (effects per full range)."""
-    from sim.experiments.designs import morris_units
-
     units = morris_units(trajectories, len(bounds), levels, rng)
+    return morris_from_values(units, function(_scaled(units, bounds)), levels, rng)
+
+
+def _scaled(units: np.ndarray, bounds: list[tuple[float, float]]) -> np.ndarray:
+    """Points of the unit cube mapped onto each input's [low, high]."""
     low = np.array([b[0] for b in bounds])
     high = np.array([b[1] for b in bounds])
-    return morris_from_values(units, function(low + units * (high - low)), levels, rng)
+    return low + units * (high - low)
 
 
 def _point_means(ok: pd.DataFrame, outcome: str, points: int) -> np.ndarray:
@@ -306,10 +309,7 @@ def sobol_of_function(
     """Indices of a plain function of d uniform inputs (for checks against known answers)."""
     dimensions = len(bounds)
     units = saltelli_units(base_samples, dimensions, rng)
-    low = np.array([b[0] for b in bounds])
-    high = np.array([b[1] for b in bounds])
-    values = function(low + units * (high - low))
-    return sobol_from_values(values, dimensions, rng, resamples)
+    return sobol_from_values(function(_scaled(units, bounds)), dimensions, rng, resamples)
 
 
 def analyse(
