@@ -124,6 +124,21 @@ def validate(
 
 
 @app.command()
+def diff(
+    first: Annotated[Path, typer.Argument(help="A scenario file (TOML).")],
+    second: Annotated[Path, typer.Argument(help="Another scenario file.")],
+) -> None:
+    """Show every value that differs between two scenarios (inheritance and defaults applied)."""
+    from sim.scenario.diff import differences
+
+    with user_errors():
+        changes = differences(load_scenario(first), load_scenario(second))
+    for key, a, b in changes:
+        typer.echo(f"{key}: {json.dumps(a)} -> {json.dumps(b)}")
+    typer.echo(f"{len(changes)} difference(s) between {first} and {second}", err=True)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors)."""
     typer.echo(json.dumps(json_schema(), indent=2))

@@ -13,6 +13,8 @@ import numpy as np
 # Why an agent is listed: the agents' `listing_cause` codes and their names on disk.
 NOT_LISTED, CHOSEN, INVOLUNTARY, FALSE_RECORD = 0, 1, 2, 3
 LISTING_CAUSES = ("not_listed", "chosen", "involuntary", "false_record")
+# The `behaviour` of a list spell made by a score threshold rather than by one act.
+SCORE_TRIGGER = -2
 
 
 @dataclass
@@ -73,9 +75,47 @@ class Moves:
     moved: int
     listed_moved: int
     escaped: int
+    list_members_moved: int = 0  # movers bound by a list of [lists] before moving
+    list_escaped: int = 0  # of those, bound by none of them after moving
 
 
 NO_MOVES = Moves(moved=0, listed_moved=0, escaped=0)
+
+
+@dataclass
+class ListChanges:
+    """Per list, this month's listings made and ended in one population (agents)."""
+
+    new: np.ndarray
+    extended: np.ndarray
+    expired: np.ndarray
+    paid: np.ndarray
+    repaired: np.ndarray
+    corrected: np.ndarray
+    months_to_repair: float = 0.0  # summed over this month's repairs
+    months_to_correction: float = 0.0  # summed over this month's corrections
+
+    @classmethod
+    def empty(cls, size: int) -> ListChanges:
+        """No changes on `size` lists."""
+        return cls(*(np.zeros(size, dtype=np.int64) for _ in range(6)))
+
+
+@dataclass(frozen=True)
+class ListTransfers:
+    """This month's burdens and rewards of the lists in one population (agents, yuan)."""
+
+    burdened: np.ndarray  # agents bound by a blacklist spell
+    sanctions: np.ndarray  # their union of sanctions (mask), scheme's own included
+    cost_yuan: np.ndarray  # their month's list cost beyond the scheme's own (yuan)
+    rewarded: np.ndarray  # agents paid by a red list
+    reward_yuan: np.ndarray  # their reward this month (yuan)
+    reward_masks: np.ndarray  # their rewards (mask)
+
+
+NO_LIST_TRANSFERS = ListTransfers(
+    *(np.empty(0, dtype=t) for t in (np.int64, np.uint64, float, np.int64, float, np.uint64))
+)
 
 
 @dataclass(frozen=True)
@@ -86,3 +126,5 @@ class StepEvents:
     listings: dict[str, ListingChanges]
     transfers: dict[str, MonthlyTransfers]
     moves: dict[str, Moves]
+    list_changes: dict[str, ListChanges] | None = None
+    list_transfers: dict[str, ListTransfers] | None = None

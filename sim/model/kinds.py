@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model.population import Population, build_citizens, build_firms
-from sim.model.rules import RuleTables
-from sim.scenario.schema import Scenario
 
-Builder = Callable[[np.random.Generator, Scenario, RuleTables], Population]
+if TYPE_CHECKING:
+    from sim.model.rules import RuleTables
+    from sim.scenario.schema import Scenario
+
+Builder = Callable[[np.random.Generator, "Scenario", "RuleTables"], Population]
 
 
 @dataclass(frozen=True)

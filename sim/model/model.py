@@ -11,8 +11,12 @@ population of the kinds that take part in it (`sim.model.kinds`), kinds in `KIND
     | 4  | expire, repay,        | listing      | listings end (time, payment, appeal), new     |
     |    | repair_wrong_records, |              | listings, red list                            |
     |    | list_new,             |              |                                               |
-    |    | update_redlist        |              |                                               |
+    | 4b | end_spells,           | lists        | the agencies' lists: spells end (time,        |
+    |    | list_on_records       |              | payment, repair, correction), new listings    |
+    |    | update_redlist,       | listing,     | red lists (scheme's, then the agencies')      |
+    |    | update_red_lists      | lists        |                                               |
     | 5  | sanction_and_reward   | sanction     | listing costs charged, red-list rewards paid  |
+    | 5b | list_transfers        | lists        | the lists' sanctions (union) and rewards      |
     | 6  | harm_employees        | sanction     | employers' harmful violations cut income      |
     | 7  | learn                 | learn        | beliefs move toward outcomes, published cases |
     | 8  | migrate               | migrate      | moves between cities; unrecognised listings   |
@@ -29,7 +33,14 @@ import pandas as pd
 
 from sim.errors import ScenarioError
 from sim.model.agents import Citizen, Firm, PopulationAgent
-from sim.model.events import NO_MOVES, Acts, ListingChanges, StepEvents
+from sim.model.events import (
+    NO_MOVES,
+    Acts,
+    ListChanges,
+    ListingChanges,
+    ListTransfers,
+    StepEvents,
+)
 from sim.model.kinds import KINDS, ActorKind
 from sim.model.population import Citizens, Population, assign_employers, reset_scores
 from sim.model.rules import RuleTables, compile_rules
@@ -37,6 +48,7 @@ from sim.model.stages.behave import behave
 from sim.model.stages.detect import detect, false_records
 from sim.model.stages.learn import learn
 from sim.model.stages.listing import expire, list_new, repair_wrong_records, repay, update_redlist
+from sim.model.stages.lists import end_spells, list_on_records, list_transfers, update_red_lists
 from sim.model.stages.metrics import collect
 from sim.model.stages.migrate import migrate
 from sim.model.stages.sanction import harm_employees, sanction_and_reward
@@ -158,13 +170,15 @@ class CreditModel(mesa.Model):
     def change_policy(self, scenario: Scenario) -> None:
         """Run under new rules from the next month on (the one way to change policy mid-run).
 
-        The agents' arrays index cities, schemes and behaviours by position, so those must
-        keep their names and order; listings already made keep their end date.
+        The agents' arrays index cities, schemes, behaviours, lists, sanctions and rewards by
+        position, so those must keep their names and order; listings already made keep their
+        end date.
 
         Raises:
-            ScenarioError: the new scenario renames, adds or drops a city, scheme or behaviour.
+            ScenarioError: the new scenario renames, adds or drops a city, scheme, behaviour,
+                list, sanction or reward.
         """
-        for table in ("cities", "schemes", "behaviours"):
+        for table in ("cities", "schemes", "behaviours", "lists", "sanctions", "rewards"):
             old, new = list(getattr(self.config, table)), list(getattr(scenario, table))
             if old != new:
                 raise ScenarioError(
@@ -182,21 +196,30 @@ class CreditModel(mesa.Model):
         for kind in kinds:  # 1
             acts[kind.name] = behave(rng, populations[kind.name], kind, rules, scenario, month)
         listings: dict[str, ListingChanges] = {}
+        list_changes: dict[str, ListChanges] = {}
         for kind in kinds:
             population, own = populations[kind.name], acts[kind.name]
             detect(rng, population, rules, own, month)  # 2
             wrong = false_records(rng, population, rules, scenario, month)
             recover(population, rules)  # 3
             apply_records(population, rules, own, wrong, scenario.records.false_record_points)
-            listings[kind.name] = ListingChanges(  # 4
-                expired=expire(population, rules).size,
-                paid_after_listing=repay(rng, population, rules, scenario).size,
-                repaired=repair_wrong_records(rng, population, rules, scenario).size,
-                newly_listed=list_new(population, rules, own, wrong).size,
-            )
+            expired = expire(population, rules).size  # 4
+            paid = repay(rng, population, rules, scenario).size
+            appealed = repair_wrong_records(rng, population, rules, scenario)
+            newly_listed = list_new(population, rules, own, wrong).size
+            listings[kind.name] = ListingChanges(expired, paid, appealed.size, newly_listed)
+            changes = list_changes[kind.name] = ListChanges.empty(rules.lists.size)
+            if rules.lists.size:  # 4b
+                end_spells(rng, population, rules, rules.lists, scenario, month, appealed, changes)
+                list_on_records(rng, population, rules, rules.lists, own, wrong, month, changes)
             update_redlist(population, rules, month)
+            update_red_lists(population, rules, rules.lists, month)
         transfers = {  # 5
             kind.name: sanction_and_reward(populations[kind.name], rules) for kind in kinds
+        }
+        paid_by_lists: dict[str, ListTransfers] = {  # 5b
+            kind.name: list_transfers(populations[kind.name], rules, rules.lists, month)
+            for kind in kinds
         }
         for kind in kinds:  # 6
             if kind.employer_kind in populations:
@@ -214,7 +237,14 @@ class CreditModel(mesa.Model):
             )
             for kind in kinds
         }
-        events = StepEvents(acts=acts, listings=listings, transfers=transfers, moves=moves)
+        events = StepEvents(
+            acts=acts,
+            listings=listings,
+            transfers=transfers,
+            moves=moves,
+            list_changes=list_changes,
+            list_transfers=paid_by_lists,
+        )
         self.latest = collect(  # 9
             self.steps,
             populations,

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.model.events import LISTING_CAUSES  # noqa: F401  (re-exported for readers)
 from sim.model.network import CityPeers, Peers, SocialNetwork, small_world
+from sim.model.spells import Spells
 from sim.scenario.schema import ACTORS, Scenario
 
 if TYPE_CHECKING:
@@ -88,6 +89,11 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
                "charged).", column="months_listed"),
     AgentArray("redlisted", np.bool_, False, "bool", "On the red list at the end.",
                column="redlisted"),
+    AgentArray("list_mask", np.uint64, 0, "uint64, bit mask",
+               "Lists of [lists] the agent is on at the end: bit l for list l in file order "
+               "(the spells table holds the details).", column="list_mask"),
+    AgentArray("repair_cost_yuan", np.float64, 0.0, "float64, yuan",
+               "Cost of credit repairs over the run.", column="repair_cost_yuan"),
     AgentArray("false_record_points", np.float64, 0.0, "float64, points",
                "Unrepaired wrong deductions."),
     AgentArray("violated", np.bool_, False, "bool", "Violated this step."),
@@ -142,6 +148,7 @@ class Population:
     perceived_detection: np.ndarray  # [n, len(behaviours)]
     peers: Peers
     rules_actor: str = ""  # whose behaviours and sanctions apply (default: `actor`)
+    spells: Spells = field(default_factory=Spells)  # memberships of [lists], sparse
 
     def __post_init__(self) -> None:
         self.rules_actor = self.rules_actor or self.actor

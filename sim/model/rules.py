@@ -10,19 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.discounting import annuity_months
+from sim.model.list_rules import ListTables, compile_lists
 from sim.scenario.schema import ACTORS, Scenario
 
-
-def annuity_months(months: np.ndarray | float, monthly_discount_rate: float) -> np.ndarray:
-    """Present value of one unit per month for `months` months (inf = perpetuity)."""
-    rate = float(monthly_discount_rate)
-    months = np.asarray(months, dtype=np.float64)
-    # (1 - delta**m) / (1 - delta) with delta = 1 / (1 + rate), stable for rates near 0.
-    one_minus_delta = rate / (1.0 + rate)
-    finite = np.where(np.isinf(months), 0.0, months)
-    with np.errstate(over="ignore", divide="ignore"):
-        value = -np.expm1(-finite * np.log1p(rate)) / one_minus_delta
-        return np.where(np.isinf(months), 1.0 / one_minus_delta, value)
+__all__ = ["RuleTables", "annuity_months", "compile_rules"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +83,7 @@ class RuleTables:
     profession_names: tuple[str, ...]
     registration_initial: np.ndarray  # [P] share registered at step 0
     registration_growth: float  # share added per month
+    lists: ListTables  # the agencies' lists and memoranda (sim.model.list_rules)
 
     def registered(self, profession: np.ndarray, draw: np.ndarray, step: int) -> np.ndarray:
         """Whether agents are real-name registered at this step (coverage grows to 1)."""
@@ -312,4 +305,5 @@ def compile_rules(scenario: Scenario) -> RuleTables:
             ]
         ),
         registration_growth=scenario.registration.monthly_growth,
+        lists=compile_lists(scenario),
     )

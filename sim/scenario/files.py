@@ -78,9 +78,46 @@ def _keep_people_represented(data: dict[str, Any], overridden: set[str]) -> None
     population.pop("people_per_agent")
 
 
-def read_scenario_data(path: Path) -> dict[str, Any]:
-    """Read a TOML file into a dict, turning I/O and syntax errors into ScenarioError."""
+def read_scenario_data(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a TOML file into a dict, turning I/O and syntax errors into ScenarioError.
+
+    A file with `extends = "other.toml"` (a path relative to the file) starts from that
+    file's data: every table it gives is merged key by key into the inherited one (a named
+    entry such as `[lists.tax]` changes only the keys it sets), every other value replaces
+    the inherited value. Files may extend files that extend others, but not in a circle.
+    """
     path = Path(path)
+    data = _read_toml(path)
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str) or not base:
+        raise ScenarioError(f"{path}: extends = {base!r}: give the path of a scenario file")
+    parent = (path.parent / base).resolve()
+    chain = (*_seen, path.resolve())
+    if parent in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, parent))
+        raise ScenarioError(f"{path}: extends = {base!r} makes a circle: {cycle}")
+    try:
+        inherited = read_scenario_data(parent, chain)
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}: extends = {base!r}: {error}") from None
+    return merge_tables(inherited, data)
+
+
+def merge_tables(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` merged in: tables merge key by key, other values replace."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_tables(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """One TOML file as a dict (no inheritance), errors as ScenarioError."""
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -134,5 +171,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of the scenario format, for editors."""
-    return Scenario.model_json_schema()
+    """JSON Schema of the scenario format, for editors (with the file-level `extends`)."""
+    schema = Scenario.model_json_schema()
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "title": "Extends",
+        "description": "Path (relative to this file) of a scenario this one starts from; "
+        "its tables are merged key by key with this file's.",
+    }
+    return schema

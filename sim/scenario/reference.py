@@ -96,6 +96,18 @@ UNITS: dict[str, str] = {
     "City.data_sharing": "probability per detected act",
     "City.scheme_start_month": "step (month)",
     "Zone.start_month": "step (month)",
+    "Decision.combined_burden_cap_income_share": "income share per month",
+    "CreditRepair.waiting_months": "months",
+    "CreditRepair.success_per_month": "probability per month",
+    "CreditRepair.cost_income_share": "months of income (once)",
+    "ListRule.listing_probability": "probability per triggering act",
+    "ListRule.score_threshold": "points",
+    "ListRule.duration_months": "months",
+    "ListRule.duration_by_behaviour": "months",
+    "ListRule.extension_months": "months per re-offence",
+    "ListRule.escalation": "multiple of the base burden per re-offence",
+    "ListRule.start_month": "step (month)",
+    "Memorandum.start_month": "step (month)",
 }
 UNIT_IN_DESCRIPTION = re.compile(
     r"\((yuan(?:/month)?|months?|points|per month|(?:income |profit )?share)\)"
@@ -121,6 +133,19 @@ CROSS_KEY_RULES: dict[str, list[str]] = {
     "Zone": [
         "Every member must name a `[cities.*]` table; a city belongs to at most one zone.",
     ],
+    "ListRule": [
+        "`owner` must name an `[agencies.*]` table; `behaviours` must name `[behaviours.*]` "
+        "tables (violations for a blacklist, pro-social acts for a red list, done by the "
+        "list's `subjects`); keys of `duration_by_behaviour` must be among `behaviours`; "
+        "`sanctions`, `rewards`, `cities` and `score_scheme` must name tables of their kind.",
+        "A list needs a trigger (`behaviours`, or `score_scheme` with `score_threshold`); "
+        "`permanent = true` and `duration_months` contradict each other; a red list has no "
+        "sanctions, extension or escalation, a blacklist no rewards. At most 64 lists.",
+    ],
+    "Memorandum": [
+        "`signatories` must name `[agencies.*]` tables, `lists` blacklists of `[lists.*]`, "
+        "`sanctions`, `cities` and `zones` tables of their kind.",
+    ],
     "Scenario": [
         "`cities` must not be empty (a file without `[cities.*]` tables gets the built-in city).",
     ],
@@ -137,16 +162,25 @@ rewards those lists carry, the cities and the pilot zones. Rules are data: a new
 pilot design is a new file, not new code. Check a file with `creditsim validate FILE`; print the
 JSON Schema (for editors) with `creditsim schema`.
 
+A file may start from another: `extends = "national_2018.toml"` (a path relative to the file)
+at the top takes every table of that file, and this file's tables are merged into them key by
+key (`[lists.court_defaulters] duration_months = 36` changes that one key). `creditsim diff
+A.toml B.toml` prints every value in which two scenarios differ, inheritance and defaults
+applied.
+
 ## How a file is laid out
 
 - **Single tables** hold one set of parameters each: `[simulation]`, `[population]`,
   `[network]`, `[decision]`, `[income_shocks]`, `[records]`, `[migration]`, `[registration]`.
   Every key has a default: leave out a key, or a whole table, to keep it.
 - **Named tables** hold one entry per name you choose: `[behaviours.NAME]`,
-  `[sanctions.NAME]`, `[rewards.NAME]`, `[schemes.NAME]`, `[cities.NAME]`, `[zones.NAME]`.
-  Within an entry every key has a default, but the set of entries is all-or-nothing: a file that
-  has any `[behaviours.*]` table replaces the whole built-in set of behaviours (the same holds for
-  the other five). The built-in entries, used when a file has none, are shown under each table.
+  `[sanctions.NAME]`, `[rewards.NAME]`, `[schemes.NAME]`, `[cities.NAME]`, `[zones.NAME]`,
+  and the system's structure: `[agencies.NAME]`, `[lists.NAME]` (black and red lists held by
+  agencies) and `[memoranda.NAME]` (joint punishment). Within an entry every key has a default
+  (but a list's `owner` and a memorandum's parties), but the set of entries is all-or-nothing:
+  a file that has any `[behaviours.*]` table replaces the whole built-in set of behaviours (the
+  same holds for the other named tables). The built-in entries, used when a file has none, are
+  shown under each table.
   An override (`--set behaviours.traffic_violation.fine_yuan=500`) of an entry in a named table
   the file leaves out starts from the built-in entries and changes just that value.
 - **References by name** tie the named tables together:
@@ -158,6 +192,14 @@ JSON Schema (for editors) with `creditsim schema`.
   | `schemes.NAME.rewards` | reward |
   | `cities.NAME.scheme` | scheme (leave it out: the city scores nobody and lists nobody) |
   | `zones.NAME.members` | city |
+  | `lists.NAME.owner`, `memoranda.NAME.signatories` | agency |
+  | `lists.NAME.behaviours`, `lists.NAME.duration_by_behaviour` (keys) | behaviour |
+  | `lists.NAME.sanctions`, `memoranda.NAME.sanctions` | sanction |
+  | `lists.NAME.rewards` | reward |
+  | `lists.NAME.score_scheme` | scheme |
+  | `lists.NAME.cities`, `memoranda.NAME.cities` | city |
+  | `memoranda.NAME.lists` | list (a blacklist) |
+  | `memoranda.NAME.zones` | zone |
   | `registration.initial_coverage` (keys) | profession of `population.professions` |
 
   A reference to a name that does not exist is an error that names the file, the key path, the
@@ -299,6 +341,8 @@ def sections() -> list[Section]:
             path = header.strip("[]")
             if origin is list and args and _is_model(args[0]):
                 visit(args[0], f"[[{path}.{key}]]", None, True)
+            elif _is_model(annotation):
+                visit(annotation, f"[{path}.{key}]", None, False)
 
     for key, info in Scenario.model_fields.items():
         annotation = info.annotation
@@ -459,7 +503,9 @@ def built_in_entries(top_key: str) -> list[str]:
 
 
 def singular(plural: str) -> str:
-    """`cities` -> `city`, `zones` -> `zone`."""
+    """`cities` -> `city`, `zones` -> `zone`, `memoranda` -> `memorandum`."""
+    if plural.endswith("a"):
+        return plural[:-1] + "um"
     return plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
 
 

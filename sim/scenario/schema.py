@@ -1,5 +1,13 @@
 """The scenario format: frozen pydantic models of every table.
 
+The system's lists are data too: agencies, their black and red lists and the
+joint-punishment memoranda among them (`Agency`, `ListRule`, `Memorandum`). A list is held by
+an agency, lists citizens, firms or both on its own triggers (detected acts of named
+behaviours, a court judgment on them, a score below or above a scheme's threshold), for its
+own duration, and carries its own sanctions or rewards; a memorandum is an agreement among
+agencies to sanction each other's lists' members in the cities and zones it covers. A new
+list or memorandum is a new table, never new code.
+
 Every parameter has a default, a unit (in its description) and a range (its bounds). A
 scenario names behaviours, sanctions, rewards and schemes as data; cities refer to a scheme by
 name, so a new city or pilot design is a new file, not new code.
@@ -25,6 +33,7 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+MAX_LISTS = 64  # memberships are one bit each in a 64-bit mask per agent
 Actor = Literal["citizen", "firm"]
 ACTORS: tuple[str, ...] = get_args(Actor)  # columns of the by-actor rule tables
 
@@ -167,6 +176,13 @@ class Decision(Frozen):
     repayment_propensity: float = Field(
         0.3, ge=0.0, le=1.0, description="Monthly chance a listed debtor with means pays."
     )
+    combined_burden_cap_income_share: float | None = Field(
+        None,
+        ge=0.0,
+        le=10.0,
+        description="Most an agent on several lists bears a month in sanctions and shame "
+        "(income share); none: the distinct sanctions' costs add up. ASSUMPTION.",
+    )
 
 
 class IncomeShocks(Frozen):
@@ -245,6 +261,175 @@ class Behaviour(Frozen):
     )
 
 
+# The NDRC's preferential policies for red-listed subjects (seed 001), the honours of blood
+# donors (seed 000), and anything else: a reward's `policy` is one of these.
+PreferentialPolicy = Literal[
+    "free_credit_reports",
+    "free_platform_searches",
+    "fast_track_approval",
+    "qualification_reviews",
+    "credit_cards",
+    "loans",
+    "patents_and_copyright",
+    "quick_refunds",
+    "elderly_care",
+    "civil_service_preference",
+    "education",
+    "housing",
+    "employment",
+    "medical_care",
+    "administrative_approvals",
+    "honours",
+    "other",
+]
+POLICIES: tuple[str, ...] = get_args(PreferentialPolicy)
+Subjects = Literal["citizen", "firm", "both"]
+DEFAULT_LISTING_MONTHS = 24
+
+
+class Agency(Frozen):
+    """A government body that holds lists or signs memoranda."""
+
+    description: str = Field("", description="What the agency is.")
+    source: str = Field("", description="Where it comes from (seed, DATA.md) or ASSUMPTION.")
+
+
+class CreditRepair(Frozen):
+    """Leaving a list early: after a waiting period, a member may repair its credit."""
+
+    waiting_months: int = Field(
+        12, ge=0, le=600, description="Months listed before a repair can be applied for."
+    )
+    success_per_month: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Monthly chance an eligible member applies and succeeds. ASSUMPTION.",
+    )
+    cost_income_share: float = Field(
+        1.0,
+        ge=0.0,
+        le=100.0,
+        description="One-off cost of a repair (training, publicised commitment, fees), in "
+        "months of income. ASSUMPTION.",
+    )
+
+
+class ListRule(Frozen):
+    """One black or red list: owner, subjects, triggers, duration, sanctions or rewards."""
+
+    owner: str = Field(description="Agency holding the list (a name in [agencies]).")
+    kind: Literal["blacklist", "redlist"] = Field(
+        "blacklist", description="A blacklist sanctions its members; a red list rewards them."
+    )
+    subjects: Subjects = Field("both", description="Who can be listed.")
+    behaviours: list[str] = Field(
+        default_factory=list,
+        description="A detected act of these (a violation for a blacklist, a pro-social act "
+        "for a red list) by a real-name registered subject, in a city where the list "
+        "operates, lists the subject (with `listing_probability`).",
+    )
+    listing_probability: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of triggering acts that end in a listing: 1 for an administrative "
+        "listing; below 1 where a court judgment is needed (court defaulter list). ASSUMPTION "
+        "where not sourced.",
+    )
+    score_scheme: str | None = Field(
+        None, description="Scheme whose score triggers the list (with `score_threshold`)."
+    )
+    score_threshold: float | None = Field(
+        None,
+        description="Blacklist: a record that leaves the score below this lists the subject. "
+        "Red list: a subject stays a member while its score is at or above this (points).",
+    )
+    duration_months: int | None = Field(
+        None,
+        ge=1,
+        le=600,
+        description=f"Listing length (months); {DEFAULT_LISTING_MONTHS} when neither this nor "
+        "`permanent` is given. A red-list membership by score lasts while the score holds.",
+    )
+    permanent: bool = Field(False, description="Listings never expire (nor end on payment).")
+    duration_by_behaviour: dict[str, int] = Field(
+        default_factory=dict, description="Behaviour -> listing length (months)."
+    )
+    extension_months: int = Field(
+        0, ge=0, le=600, description="A re-offence while listed extends by this (months)."
+    )
+    escalation: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="Each re-offence while listed raises this list's own monthly burden by "
+        "this multiple of its base. ASSUMPTION.",
+    )
+    delist_on_payment: bool = Field(
+        True, description="A listing for a repayable behaviour ends when the debt is paid."
+    )
+    repair: CreditRepair | None = Field(
+        None, description="Credit repair: members may leave early (none: they may not)."
+    )
+    published: bool = Field(True, description="Members are published (public shaming).")
+    sanctions: list[str] = Field(default_factory=list, description="Sanctions it carries.")
+    rewards: list[str] = Field(default_factory=list, description="Rewards it gives (red list).")
+    scope: Literal["national", "city"] = Field(
+        "national",
+        description="National: a listing binds everywhere. City: it binds in the city that "
+        "made it (and where a memorandum recognises it).",
+    )
+    cities: list[str] = Field(
+        default_factory=list, description="Cities where it lists subjects (empty: every city)."
+    )
+    start_month: int = Field(0, ge=0, description="Step from which it lists subjects.")
+    source: str = Field("", description="Where its rules come from, or ASSUMPTION.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ListRule:
+        if self.permanent and self.duration_months is not None:
+            raise ValueError(
+                f"permanent = true and duration_months = {self.duration_months} contradict each "
+                "other; give one of them"
+            )
+        if not self.behaviours and self.score_threshold is None:
+            raise ValueError(
+                "a list needs a trigger: `behaviours`, or `score_scheme` with `score_threshold`"
+            )
+        if (self.score_scheme is None) != (self.score_threshold is None):
+            raise ValueError("`score_scheme` and `score_threshold` go together")
+        if self.kind == "redlist" and (self.sanctions or self.extension_months or self.escalation):
+            raise ValueError("a red list carries rewards, not sanctions, extension or escalation")
+        if self.kind == "blacklist" and self.rewards:
+            raise ValueError("a blacklist carries sanctions, not rewards")
+        return self
+
+    @property
+    def months(self) -> int:
+        """Listing length when no behaviour-specific length applies."""
+        return self.duration_months or DEFAULT_LISTING_MONTHS
+
+
+class Memorandum(Frozen):
+    """A joint-punishment memorandum: agencies sanction members of each other's lists."""
+
+    signatories: list[str] = Field(min_length=1, description="Agencies that sign it.")
+    lists: list[str] = Field(min_length=1, description="Blacklists whose members it covers.")
+    sanctions: list[str] = Field(
+        default_factory=list, description="Sanctions the signatories apply to those members."
+    )
+    cities: list[str] = Field(default_factory=list, description="Cities where it applies.")
+    zones: list[str] = Field(
+        default_factory=list,
+        description="Zones where it applies (with `cities`; both empty: everywhere). Inside "
+        "its area a listing made in any covered city binds in every covered city "
+        "(cross-recognition), with the list's own sanctions and the memorandum's.",
+    )
+    start_month: int = Field(0, ge=0, description="Step from which it applies.")
+    source: str = Field("", description="Where it comes from, or ASSUMPTION.")
+
+
 class Sanction(Frozen):
     """A restriction on a blacklisted agent, with its monthly cost to the bearer."""
 
@@ -269,6 +454,11 @@ class Reward(Frozen):
     applies_to: Actor = Field("citizen", description="Who receives it.")
     value_income_share: float = Field(
         0.02, ge=0.0, le=10.0, description="Value per month red-listed (income share)."
+    )
+    policy: PreferentialPolicy = Field(
+        "other",
+        description="Which preferential policy it is (the NDRC's 15, seed 001; `honours` for "
+        "blood donors' honours, seed 000): rewards are reported by policy.",
     )
 
 
@@ -449,6 +639,9 @@ class Scenario(Frozen):
     )
     cities: dict[str, City] = Field(default_factory=lambda: {"city": City(scheme="default")})
     zones: dict[str, Zone] = Field(default_factory=dict)
+    agencies: dict[str, Agency] = Field(default_factory=dict)
+    lists: dict[str, ListRule] = Field(default_factory=dict)
+    memoranda: dict[str, Memorandum] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references_exist(self) -> Scenario:
@@ -517,16 +710,80 @@ class Scenario(Frozen):
                 )
         if not self.cities:
             problems.append("cities: at least one city is needed")
+        problems.extend(self._registry_problems())
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _registry_problems(self) -> list[str]:
+        """Unknown names and mismatches in [lists] and [memoranda]."""
+        problems: list[str] = []
+
+        def check(key: str, kind: str, used: list[str] | dict, allowed: set[str]) -> None:
+            for ref in used:
+                if ref not in allowed:
+                    problems.append(f"{key}: unknown {kind} {ref!r}; allowed: {sorted(allowed)}")
+
+        if len(self.lists) > MAX_LISTS:
+            problems.append(f"lists: {len(self.lists)} lists; at most {MAX_LISTS} are allowed")
+        for name, rule in self.lists.items():
+            key = f"lists.{name}"
+            check(f"{key}.owner", "agency", [rule.owner], set(self.agencies))
+            check(f"{key}.behaviours", "behaviour", rule.behaviours, set(self.behaviours))
+            check(
+                f"{key}.duration_by_behaviour",
+                "behaviour",
+                rule.duration_by_behaviour,
+                set(rule.behaviours),
+            )
+            check(f"{key}.sanctions", "sanction", rule.sanctions, set(self.sanctions))
+            check(f"{key}.rewards", "reward", rule.rewards, set(self.rewards))
+            check(f"{key}.cities", "city", rule.cities, set(self.cities))
+            if rule.score_scheme is not None:
+                check(f"{key}.score_scheme", "scheme", [rule.score_scheme], set(self.schemes))
+            wanted = "prosocial" if rule.kind == "redlist" else "violation"
+            actors = {"citizen", "firm"} if rule.subjects == "both" else {rule.subjects}
+            for behaviour in rule.behaviours:
+                if behaviour not in self.behaviours:
+                    continue
+                definition = self.behaviours[behaviour]
+                if definition.kind != wanted:
+                    problems.append(
+                        f"{key}.behaviours: {behaviour!r} is a {definition.kind} act; a "
+                        f"{rule.kind} is triggered by {wanted} acts"
+                    )
+                if definition.actor not in actors:
+                    problems.append(
+                        f"{key}.behaviours: {behaviour!r} is done by a {definition.actor}; "
+                        f"the list's subjects are {rule.subjects!r}"
+                    )
+        blacklists = {name for name, rule in self.lists.items() if rule.kind == "blacklist"}
+        for name, memo in self.memoranda.items():
+            key = f"memoranda.{name}"
+            check(f"{key}.signatories", "agency", memo.signatories, set(self.agencies))
+            check(f"{key}.lists", "blacklist", memo.lists, blacklists)
+            check(f"{key}.sanctions", "sanction", memo.sanctions, set(self.sanctions))
+            check(f"{key}.cities", "city", memo.cities, set(self.cities))
+            check(f"{key}.zones", "zone", memo.zones, set(self.zones))
+        return problems
 
     def digest(self) -> str:
         """SHA-256 of the scenario as run (canonical JSON).
 
         `simulation.warning` is left out: a caveat about a scenario does not change its runs.
+        Optional tables and keys at their "unused" default are left out too (see below).
         """
         data = self.model_dump(mode="json")
         data["simulation"].pop("warning")
+        # Tables and keys added after a format was in use leave the digest of a scenario
+        # that does not use them unchanged, so its run ids (and resumed sweeps) stay valid.
+        for table in ("agencies", "lists", "memoranda", "extends"):
+            if not data.get(table):
+                data.pop(table, None)
+        if data["decision"]["combined_burden_cap_income_share"] is None:
+            data["decision"].pop("combined_burden_cap_income_share")
+        for reward in data["rewards"].values():
+            if reward["policy"] == "other":
+                reward.pop("policy")
         text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()

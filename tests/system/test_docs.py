@@ -33,8 +33,12 @@ STAGE_CALLS = (
     "repay",
     "repair_wrong_records",
     "list_new",
+    "end_spells",
+    "list_on_records",
     "update_redlist",
+    "update_red_lists",
     "sanction_and_reward",
+    "list_transfers",
     "harm_employees",
     "learn",
     "migrate",
@@ -176,7 +180,17 @@ def test_odd_describes_every_agent_array_and_every_stage_module():
     arrays |= {array.name for array in AGENT_ARRAYS}
     missing = sorted(name for name in arrays if f"| `{name}`" not in state)
     assert not missing, f"state variables missing from docs/ODD.md: {missing}"
-    stages = ("behave", "detect", "score", "listing", "sanction", "learn", "migrate", "metrics")
+    stages = (
+        "behave",
+        "detect",
+        "score",
+        "listing",
+        "lists",
+        "sanction",
+        "learn",
+        "migrate",
+        "metrics",
+    )
     submodels = doc_section(odd, "7. Submodels")
     assert all(f"sim/model/stages/{stage}.py" in submodels for stage in stages)
     schedule = doc_section(odd, "3. Process overview and scheduling")

@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
+from sim.model.discounting import annuity_months
 from sim.model.draws import bernoulli_indices
 from sim.model.events import Acts
-from sim.model.rules import RuleTables, annuity_months
+from sim.model.memberships import list_penalty
 
 if TYPE_CHECKING:
     from sim.model.kinds import ActorKind
     from sim.model.population import Population
+    from sim.model.rules import RuleTables
     from sim.scenario.schema import Scenario
 
 PRO_SOCIAL_HORIZON_MONTHS = 12.0
@@ -90,6 +92,10 @@ def full_penalty(
     )
     penalty = rules.fine_yuan[behaviour] / population.income[agents]
     penalty += record_chance * listing_cost
+    if rules.lists.size:
+        penalty += list_penalty(
+            population, rules, rules.lists, agents, behaviour, after, registered, step
+        )
     extends = np.flatnonzero(listed & triggers)
     if extends.size:
         penalty[extends] += record_chance[extends] * extension_cost(

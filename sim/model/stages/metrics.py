@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.bitmasks import mask_of
 from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
+from sim.model.memberships import bound_sanctions
+from sim.model.stages.list_metrics import list_blocked_purchases, list_columns
 
 if TYPE_CHECKING:
     from sim.model.population import Citizens, Population
@@ -62,7 +65,7 @@ FLAGS = (
 CODES = 1 << len(FLAGS)
 
 
-def state_codes(citizens: Citizens, rules: RuleTables) -> np.ndarray:
+def state_codes(citizens: Citizens, rules: RuleTables, month: int = 0) -> np.ndarray:
     """One small integer per citizen whose bits are the FLAGS (so one bincount counts all)."""
     code = citizens.violated.astype(np.uint8)
     code |= citizens.blacklisted.view(np.uint8) << 1
@@ -77,6 +80,25 @@ def state_codes(citizens: Citizens, rules: RuleTables) -> np.ndarray:
         | (rules.restricts_trains[scheme] << 6)
     ).astype(np.uint8)
     code[listed] |= extra
+    lists = rules.lists
+    spells = citizens.spells
+    if lists.size and spells.size:
+        black = lists.blacklist[spells.list]
+        from_lists = np.zeros(citizens.size, dtype=np.uint8)
+        np.bitwise_or.at(from_lists, spells.agent[black], np.uint8(1 << 1))
+        np.bitwise_or.at(from_lists, spells.agent[~black], np.uint8(1 << 2))
+        why = spells.cause[black]
+        np.bitwise_or.at(
+            from_lists,
+            spells.agent[black],
+            (((why == INVOLUNTARY) << 3) | ((why == FALSE_RECORD) << 4)).astype(np.uint8),
+        )
+        banned = np.flatnonzero(citizens.list_mask != 0)
+        masks = bound_sanctions(citizens, lists, banned, month)
+        flights = (masks & mask_of(list(np.flatnonzero(lists.sanction_flights)))) != 0
+        trains = (masks & mask_of(list(np.flatnonzero(lists.sanction_trains)))) != 0
+        from_lists[banned] |= ((flights << 5) | (trains << 6)).astype(np.uint8)
+        code |= from_lists
     return code
 
 
@@ -126,7 +148,7 @@ def collect(
     moves = events.moves["citizen"]
     violation = acts.violation
     n = max(citizens.size, 1)
-    codes = state_codes(citizens, rules)
+    codes = state_codes(citizens, rules, step - 1)
     quintile = citizens.income_quintile
     n_cities = len(rules.city_names)
     city = citizens.city
@@ -205,7 +227,10 @@ def collect(
     score_sum = np.bincount(city, weights=citizens.score, minlength=n_cities)
     row.update(_grouped("mean_score", keys_c, _share(score_sum, size_c)))
     row.update(blocked_purchases(citizens, rules, people_per_agent))
+    for key, extra in list_blocked_purchases(citizens, rules, events).items():
+        row[key] += extra * people_per_agent
     row.update(band_shares(citizens, rules))
+    row.update(list_columns(populations, rules, events, people_per_agent))
     for population, population_acts in ((citizens, acts), (firms, firm_acts)):
         row.update(per_behaviour(population_acts, population.behaviours, rules))
     return row

@@ -1,0 +1,121 @@
+"""Queries of list memberships: who is on a blacklist, what binds where, what a list costs.
+
+Read-only helpers over the agents' `list_mask` and `spells` and the compiled lists, used by
+more than one stage (behave, migrate, lists, metrics); they live below the stages so that
+the stages stay peers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model.list_rules import ListTables
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
+
+
+def on_blacklist_rows(population: Population, lists: ListTables, agents: np.ndarray) -> np.ndarray:
+    """[agents] bool: on a scheme's blacklist or on any blacklist of [lists]."""
+    return population.blacklisted[agents] | ((population.list_mask[agents] & lists.black_bits) != 0)
+
+
+def on_blacklist(population: Population, lists: ListTables) -> np.ndarray:
+    """[n] bool: on a scheme's blacklist or on any list of kind blacklist."""
+    if lists.size == 0:
+        return population.blacklisted
+    return population.blacklisted | ((population.list_mask & lists.black_bits) != 0)
+
+
+def bound_by_lists(
+    population: Population, lists: ListTables, agents: np.ndarray, step: int
+) -> np.ndarray:
+    """[agents] bool: bound, where each lives now, by at least one blacklist spell."""
+    spells = population.spells
+    if spells.size == 0 or agents.size == 0:
+        return np.zeros(agents.size, dtype=bool)
+    rows = np.flatnonzero(np.isin(spells.agent, agents) & lists.blacklist[spells.list])
+    here = population.city[spells.agent[rows]]
+    binds = lists.binding(step).binds[spells.list[rows], spells.city[rows], here]
+    bound = np.zeros(population.size, dtype=bool)
+    bound[spells.agent[rows[binds]]] = True
+    return bound[agents]
+
+
+def bound_sanctions(
+    population: Population, lists: ListTables, agents: np.ndarray, step: int
+) -> np.ndarray:
+    """[agents] uint64: the sanctions each bears, where it lives now, by its list spells."""
+    spells = population.spells
+    masks = np.zeros(population.size, dtype=np.uint64)
+    rows = np.flatnonzero(lists.blacklist[spells.list])
+    if rows.size:
+        here = population.city[spells.agent[rows]]
+        binding = lists.binding(step)
+        binds = binding.binds[spells.list[rows], spells.city[rows], here]
+        carried = np.where(
+            binds, binding.sanctions[spells.list[rows], spells.city[rows], here], np.uint64(0)
+        )
+        np.bitwise_or.at(masks, spells.agent[rows], carried)
+    return masks[agents]
+
+
+def list_penalty(
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    agents: np.ndarray,
+    behaviour: int,
+    after: np.ndarray,
+    registered: np.ndarray,
+    step: int,
+) -> np.ndarray:
+    """Expected discounted burden (months of income) of the lists a detected act would add.
+
+    For every blacklist the act would put the agent on (by the behaviour, with the list's
+    listing probability, or by the score it would leave), the list's discounted length times
+    the monthly burden of a listing made in the agent's city. Lists already held are not
+    counted again; overlaps between lists' sanctions, the cap, and extension of lists
+    already held are not foreseen (an agent expects the lists' burdens to add up).
+    """
+    cost = np.zeros(agents.size)
+    if lists.size == 0:
+        return cost
+    actor = population.actor_index
+    open_lists = (lists.start_month <= step) & lists.subjects[:, actor] & lists.blacklist
+    if not open_lists.any():
+        return cost
+    city = population.city[agents]
+    burden = lists.binding(step).fresh_burden[:, :, actor]  # [L, C]
+    no_scheme = len(rules.scheme_names)
+    scheme = rules.city_scheme[city]
+    running = rules.scheme_active(step)[city]
+    for list_index in np.flatnonzero(open_lists):
+        by_act = lists.triggers[list_index, behaviour]
+        by_score = lists.score_scheme[list_index] < no_scheme
+        if not by_act and not by_score:
+            continue
+        chance = np.zeros(agents.size)
+        if by_act:
+            chance += lists.probability[list_index]
+        if by_score:
+            below = (
+                running
+                & (scheme == lists.score_scheme[list_index])
+                & (after < lists.score_threshold[list_index])
+            )
+            chance = np.where(below, 1.0, chance)
+        held = (population.list_mask[agents] >> np.uint64(list_index)) & np.uint64(1)
+        column = behaviour if by_act else lists.duration_months.shape[1] - 1
+        value = lists.listing_value[list_index, column]
+        cost += (
+            chance
+            * (held == 0)
+            * lists.operates[list_index, city]
+            * registered
+            * value
+            * burden[list_index, city]
+        )
+    return cost

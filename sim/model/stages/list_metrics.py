@@ -1,0 +1,158 @@
+"""Stage 9b, collect for the agencies' lists: members, flows, restrictions, rewards, escapes.
+
+Columns by list end in `__<list>`, by sanction in `__<sanction>`, by preferential policy in
+`__<policy>`; `*_people` and money are scaled to real people by `people_per_agent` (firms are
+counted as firm agents). docs/output.md lists every column.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.bitmasks import bits
+from sim.model.events import FALSE_RECORD
+
+if TYPE_CHECKING:
+    from sim.model.events import StepEvents
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
+
+QUINTILES = 5
+
+
+def popcount(masks: np.ndarray) -> np.ndarray:
+    """Set bits of each 64-bit mask."""
+    return np.unpackbits(
+        np.asarray(masks, dtype=np.uint64).view(np.uint8).reshape(-1, 8), axis=1
+    ).sum(axis=1)
+
+
+def lists_held(population: Population, rules: RuleTables) -> np.ndarray:
+    """[n] blacklists each agent is on: the scheme's own plus those of [lists]."""
+    black = population.list_mask & rules.lists.black_bits
+    return popcount(black) + population.blacklisted
+
+
+def sanctions_borne(population: Population, rules: RuleTables, events: StepEvents, kind: str):
+    """(agents, masks): every agent bearing a sanction this month and the set it bears."""
+    lists = rules.lists
+    scheme_listed = np.flatnonzero(population.blacklisted)
+    scheme_masks = lists.scheme_sanctions[rules.city_scheme[population.listing_city[scheme_listed]]]
+    paid = events.list_transfers[kind] if events.list_transfers else None
+    if paid is None or paid.burdened.size == 0:
+        return scheme_listed, scheme_masks
+    agents = np.concatenate([scheme_listed, paid.burdened])
+    masks = np.concatenate([scheme_masks, paid.sanctions])
+    unique, inverse = np.unique(agents, return_inverse=True)
+    union = np.zeros(unique.size, dtype=np.uint64)
+    np.bitwise_or.at(union, inverse, masks)
+    return unique, union
+
+
+def list_blocked_purchases(
+    citizens: Population, rules: RuleTables, events: StepEvents
+) -> dict[str, float]:
+    """Ticket purchases the lists block this month beyond the schemes' own (agents)."""
+    paid = events.list_transfers["citizen"] if events.list_transfers else None
+    if paid is None or paid.burdened.size == 0:
+        return {}
+    lists = rules.lists
+    scheme_listed = citizens.blacklisted[paid.burdened]
+    own = np.where(
+        scheme_listed,
+        lists.scheme_sanctions[rules.city_scheme[citizens.listing_city[paid.burdened]]],
+        np.uint64(0),
+    )
+    added = bits(paid.sanctions & ~own, len(lists.sanction_names)).sum(axis=0)
+    blocked = added * lists.sanction_blocked
+    return {
+        "flight_purchases_blocked": float(blocked[lists.sanction_flights].sum()),
+        "train_purchases_blocked": float(blocked[lists.sanction_trains].sum()),
+    }
+
+
+def list_columns(
+    populations: dict[str, Population],
+    rules: RuleTables,
+    events: StepEvents,
+    people_per_agent: float,
+) -> dict[str, float]:
+    """The month's list columns (empty when the scenario has no [lists])."""
+    lists = rules.lists
+    if lists.size == 0:
+        return {}
+    citizens, firms = populations["citizen"], populations["firm"]
+    row: dict[str, float] = {}
+    members = {
+        kind: np.bincount(population.spells.list, minlength=lists.size)
+        for kind, population in (("citizen", citizens), ("firm", firms))
+    }
+    changes = [events.list_changes[kind] for kind in ("citizen", "firm")]
+    for index, name in enumerate(lists.names):
+        row[f"list_citizens__{name}"] = int(members["citizen"][index])
+        row[f"list_people__{name}"] = float(members["citizen"][index]) * people_per_agent
+        row[f"list_firms__{name}"] = int(members["firm"][index])
+        for flow in ("new", "extended", "expired", "paid", "repaired", "corrected"):
+            row[f"list_{flow}__{name}"] = int(sum(getattr(c, flow)[index] for c in changes))
+    held = lists_held(citizens, rules)
+    row["multi_listed_share"] = float((held >= 2).mean()) if citizens.size else 0.0
+    row["multi_listed_people"] = float((held >= 2).sum()) * people_per_agent
+    firms_held = lists_held(firms, rules)
+    row["firms_multi_listed_share"] = float((firms_held >= 2).mean()) if firms.size else 0.0
+    repairs = sum(int(c.repaired.sum()) for c in changes)
+    corrections = sum(int(c.corrected.sum()) for c in changes)
+    row["list_repairs"] = repairs
+    row["months_to_repair"] = (
+        sum(c.months_to_repair for c in changes) / repairs if repairs else float("nan")
+    )
+    row["list_corrections"] = corrections
+    row["months_to_correction"] = (
+        sum(c.months_to_correction for c in changes) / corrections if corrections else float("nan")
+    )
+    row["wrongful_listing_months"] = int(
+        sum(
+            int(((p.spells.cause == FALSE_RECORD) & lists.blacklist[p.spells.list]).sum())
+            for p in (citizens, firms)
+        )
+    )
+    agents, masks = sanctions_borne(citizens, rules, events, "citizen")
+    borne = (
+        bits(masks, len(lists.sanction_names)).sum(axis=0)
+        if agents.size
+        else np.zeros(len(lists.sanction_names))
+    )
+    for k, name in enumerate(lists.sanction_names):
+        row[f"restricted_people__{name}"] = float(borne[k]) * people_per_agent
+    moves = events.moves["citizen"]
+    row["list_members_moved"] = moves.list_members_moved
+    row["list_escaped"] = moves.list_escaped
+    row.update(reward_columns(citizens, rules, events, people_per_agent))
+    return row
+
+
+def reward_columns(
+    citizens: Population, rules: RuleTables, events: StepEvents, people_per_agent: float
+) -> dict[str, float]:
+    """Red lists' rewards this month: by preferential policy, and by income quintile."""
+    lists = rules.lists
+    paid = events.list_transfers["citizen"] if events.list_transfers else None
+    by_policy = np.zeros(len(lists.policy_names))
+    by_quintile = np.zeros(QUINTILES)
+    if paid is not None and paid.rewarded.size:
+        income = citizens.income[paid.rewarded]
+        held = bits(paid.reward_masks, len(lists.reward_names))  # [agents, R]
+        value = held * lists.reward_value[:, citizens.actor_index][None, :] * income[:, None]
+        np.add.at(by_policy, lists.reward_policy, value.sum(axis=0))
+        by_quintile = np.bincount(
+            citizens.income_quintile[paid.rewarded], weights=paid.reward_yuan, minlength=QUINTILES
+        )
+    used = sorted(set(lists.reward_policy[np.flatnonzero(lists.reward_value[:, 0] > 0)]))
+    row = {
+        f"list_reward_yuan__{lists.policy_names[p]}": float(by_policy[p]) * people_per_agent
+        for p in used
+    }
+    for q in range(QUINTILES):
+        row[f"list_reward_yuan_q{q + 1}"] = float(by_quintile[q]) * people_per_agent
+    return row

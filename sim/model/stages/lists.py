@@ -1,0 +1,392 @@
+"""Stage 4b and 5b, the agencies' lists: listings made and ended, sanctions and rewards borne.
+
+Beside each scheme's own blacklist (stage `listing`), a scenario's [lists] list agents on
+their own triggers. An agent may be on several lists at once (`list_mask`, one bit a list;
+details in the sparse `spells` table). Each month, in this order:
+
+1. Spells end: expired (months left reach 0; never for permanent lists), paid (a listing for
+   a repayable debt on a list that delists on payment, with the same monthly chance as the
+   scheme's listings), repaired (credit repair: after `waiting_months`, at `success_per_month`,
+   for a one-off cost; not for unpaid debts nor wrong records), corrected (a listing caused
+   by a wrong record ends when the appeal repairs the record).
+2. New listings: a detected violation (a pro-social act for a red list) by a registered
+   subject in a city where the list operates lists it with the list's `listing_probability`;
+   a record that leaves the score of the list's scheme below its threshold lists it too
+   (cause `false_record` when only a wrong record was recorded). A re-offence while listed
+   renews the listing to at least the act's duration, adds `extension_months` and raises its
+   level (escalation). Wrong records do not extend.
+3. Red lists: an agent on any blacklist leaves every red list ("not clean") and cannot join;
+   a red list by score holds the registered clean subjects whose score is at or above its
+   threshold, for as long as it is.
+
+Sanctions combine as a union: an agent bears each distinct sanction of the listings that
+bind it once (a travel ban from two lists is one ban), shame once if any of them is
+published, plus each list's escalation on its own base burden; with
+`combined_burden_cap_income_share` the month's total is capped. A listing binds where its
+list is national, in the city that made it, and wherever a memorandum in force covers the
+list, the city that made it and the city the member lives in (cross-recognition); the
+memorandum adds its own sanctions there. Red lists pay the union of their rewards.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.events import (
+    CHOSEN,
+    FALSE_RECORD,
+    INVOLUNTARY,
+    NO_LIST_TRANSFERS,
+    SCORE_TRIGGER,
+    Acts,
+    ListChanges,
+    ListTransfers,
+)
+from sim.model.memberships import on_blacklist_rows
+
+if TYPE_CHECKING:
+    from sim.model.list_rules import ListTables
+    from sim.model.population import Population
+    from sim.model.rules import RuleTables
+    from sim.scenario.schema import Scenario
+
+
+def end_spells(
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    scenario: Scenario,
+    step: int,
+    appealed: np.ndarray,
+    changes: ListChanges,
+) -> None:
+    """End the spells whose time is up, that are paid, repaired or corrected (in that order)."""
+    spells = population.spells
+    if spells.size == 0:
+        return
+    ticking = np.flatnonzero(~spells.permanent)
+    spells.months_left[ticking] -= 1
+    _end(population, spells, ticking[spells.months_left[ticking] <= 0], "expired", step, changes)
+    if spells.size == 0:
+        return
+    behaviour = spells.behaviour.astype(np.int64)
+    debt = (behaviour >= 0) & rules.repayable[np.maximum(behaviour, 0)]
+    honest = spells.cause != FALSE_RECORD
+    black = lists.blacklist[spells.list]
+    payable = np.flatnonzero(
+        black & debt & honest & lists.delist_on_payment[spells.list] & ~spells.permanent
+    )
+    if payable.size:
+        income = population.income[spells.agent[payable]]
+        means = np.clip(1.0 - scenario.income_shocks.subsistence_yuan / income, 0.0, 1.0)
+        chance = scenario.decision.repayment_propensity * means
+        _end(population, spells, payable[rng.random(payable.size) < chance], "paid", step, changes)
+    if spells.size == 0:
+        return
+    behaviour = spells.behaviour.astype(np.int64)
+    debt = (behaviour >= 0) & rules.repayable[np.maximum(behaviour, 0)]
+    waited = step - spells.start >= lists.repair_waiting_months[spells.list]
+    eligible = np.flatnonzero(
+        (lists.repair_chance[spells.list] > 0)
+        & waited
+        & ~debt
+        & (spells.cause != FALSE_RECORD)
+        & lists.blacklist[spells.list]
+    )
+    if eligible.size:
+        repaired = eligible[rng.random(eligible.size) < lists.repair_chance[spells.list[eligible]]]
+        agents = spells.agent[repaired]
+        cost = lists.repair_cost[spells.list[repaired]] * population.income[agents]
+        np.add.at(population.repair_cost_yuan, agents, cost)
+        changes.months_to_repair += float((step - spells.start[repaired]).sum())
+        _end(population, spells, repaired, "repaired", step, changes)
+    if spells.size and appealed.size:
+        wronged = np.isin(spells.agent, appealed) & (spells.cause == FALSE_RECORD)
+        rows = np.flatnonzero(wronged)
+        changes.months_to_correction += float((step - spells.start[rows]).sum())
+        _end(population, spells, rows, "corrected", step, changes)
+
+
+_COUNTER = {"expired": "expired", "paid": "paid", "repaired": "repaired", "corrected": "corrected"}
+
+
+def _end(population, spells, rows, how, step, changes: ListChanges | None) -> None:
+    if rows.size == 0:
+        return
+    if changes is not None and how in _COUNTER:
+        counter = getattr(changes, _COUNTER[how])
+        counter += np.bincount(spells.list[rows], minlength=counter.size)
+    spells.end(rows, how, step, population.list_mask)
+
+
+def list_on_records(
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    acts: Acts,
+    wrongly_recorded: np.ndarray,
+    step: int,
+    changes: ListChanges,
+) -> None:
+    """Make this month's listings by detected acts and by scores; extend on re-offence."""
+    if lists.size == 0:
+        return
+    actor = population.actor_index
+    open_lists = (lists.start_month <= step) & lists.subjects[:, actor]
+    found = [
+        _listed_by_acts(rng, population, rules, lists, acts, step, open_lists),
+        _listed_by_score(population, rules, lists, acts, wrongly_recorded, step, open_lists),
+    ]
+    agent, which, behaviour, cause = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    if agent.size == 0:
+        return
+    held = ((population.list_mask[agent] >> which.astype(np.uint64)) & np.uint64(1)) == 1
+    black = lists.blacklist[which]
+    clean = ~on_blacklist_rows(population, lists, agent)
+    again = held & black & (cause != FALSE_RECORD)
+    _extend(population, lists, agent[again], which[again], behaviour[again], changes)
+    renew = held & ~black
+    _renew(population, lists, agent[renew], which[renew], behaviour[renew])
+    fresh = ~held & (black | clean)
+    agent, which, behaviour, cause = agent[fresh], which[fresh], behaviour[fresh], cause[fresh]
+    # One spell per (agent, list): of several triggers, the last one found is kept.
+    key = agent * 64 + which
+    _, last = np.unique(key[::-1], return_index=True)
+    keep = key.size - 1 - last
+    agent, which, behaviour, cause = agent[keep], which[keep], behaviour[keep], cause[keep]
+    column = np.where(behaviour >= 0, behaviour, lists.duration_months.shape[1] - 1)
+    population.spells.add(
+        agent=agent,
+        list=which,
+        city=population.city[agent],
+        behaviour=behaviour,
+        cause=cause,
+        months_left=lists.duration_months[which, column],
+        permanent=lists.permanent[which],
+        level=0,
+        start=step,
+    )
+    np.bitwise_or.at(population.list_mask, agent, np.uint64(1) << which.astype(np.uint64))
+    changes.new += np.bincount(which, minlength=lists.size)
+
+
+def _listed_by_acts(rng, population, rules, lists, acts, step, open_lists):
+    """(agent, list, behaviour, cause) for every act that lists its agent."""
+    empty = _no_listings()
+    triggered = np.flatnonzero(open_lists & lists.triggers.any(axis=1))
+    if triggered.size == 0 or acts.agent.size == 0:
+        return empty
+    agents = acts.agent
+    registered = rules.registered(
+        population.profession[agents], population.registration_draw[agents], step
+    )
+    seen = registered & (acts.detected | acts.prosocial)
+    city = population.city[agents]
+    parts = [empty]
+    for list_index in triggered:
+        rows = np.flatnonzero(
+            seen & lists.triggers[list_index, acts.behaviour] & lists.operates[list_index, city]
+        )
+        if lists.probability[list_index] < 1.0:
+            rows = rows[rng.random(rows.size) < lists.probability[list_index]]
+        parts.append(
+            (
+                agents[rows],
+                np.full(rows.size, list_index, dtype=np.int64),
+                acts.behaviour[rows],
+                np.where(acts.involuntary[rows], INVOLUNTARY, CHOSEN).astype(np.int8),
+            )
+        )
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+def _listed_by_score(population, rules, lists, acts, wrongly_recorded, step, open_lists):
+    """(agent, list, behaviour, cause) for every record that leaves a score below a list's."""
+    by_score = lists.score_scheme < len(rules.scheme_names)
+    scored = np.flatnonzero(open_lists & lists.blacklist & by_score)
+    recorded = acts.recorded & acts.violation
+    if scored.size == 0 or not (recorded.any() or wrongly_recorded.size):
+        return _no_listings()
+    truly = acts.agent[recorded]
+    agents = np.unique(np.concatenate([truly, wrongly_recorded]))
+    involuntary = np.zeros(population.size, dtype=bool)
+    involuntary[truly[acts.involuntary[recorded]]] = True
+    chosen = np.zeros(population.size, dtype=bool)
+    chosen[truly[~acts.involuntary[recorded]]] = True
+    cause = np.where(
+        chosen[agents], CHOSEN, np.where(involuntary[agents], INVOLUNTARY, FALSE_RECORD)
+    ).astype(np.int8)
+    city = population.city[agents]
+    scheme = rules.city_scheme[city]
+    running = rules.scheme_active(step)[city]
+    parts = [_no_listings()]
+    for list_index in scored:
+        rows = np.flatnonzero(
+            running
+            & (scheme == lists.score_scheme[list_index])
+            & lists.operates[list_index, city]
+            & (population.score[agents] < lists.score_threshold[list_index])
+        )
+        parts.append(
+            (
+                agents[rows],
+                np.full(rows.size, list_index, dtype=np.int64),
+                np.full(rows.size, SCORE_TRIGGER, dtype=np.int64),
+                cause[rows],
+            )
+        )
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+def _no_listings():
+    empty = np.empty(0, dtype=np.int64)
+    return empty, empty, empty, empty.astype(np.int8)
+
+
+def _extend(population, lists, agents, which, behaviour, changes) -> None:
+    """Renew, extend and escalate the listings of re-offenders (k re-offences: k extensions)."""
+    if agents.size == 0:
+        return
+    spells = population.spells
+    rows = spells.rows_of(agents, which)
+    unique_rows, inverse, count = np.unique(rows, return_inverse=True, return_counts=True)
+    column = np.where(behaviour >= 0, behaviour, lists.duration_months.shape[1] - 1)
+    renewed = np.zeros(unique_rows.size, dtype=np.int64)
+    np.maximum.at(renewed, inverse, lists.duration_months[which, column])
+    list_of = spells.list[unique_rows]
+    left = np.maximum(spells.months_left[unique_rows], renewed)
+    spells.months_left[unique_rows] = left + count * lists.extension_months[list_of]
+    spells.level[unique_rows] += count.astype(np.int16)
+    changes.extended += np.bincount(list_of, weights=count, minlength=lists.size).astype(np.int64)
+
+
+def _renew(population, lists, agents, which, behaviour) -> None:
+    """A member who repeats a red list's pro-social act keeps it at least its full length."""
+    if agents.size == 0:
+        return
+    spells = population.spells
+    rows = spells.rows_of(agents, which)
+    column = np.where(behaviour >= 0, behaviour, lists.duration_months.shape[1] - 1)
+    spells.months_left[rows] = np.maximum(
+        spells.months_left[rows], lists.duration_months[which, column]
+    )
+
+
+def update_red_lists(
+    population: Population, rules: RuleTables, lists: ListTables, step: int
+) -> None:
+    """Blacklisted agents leave every red list; red lists by score take their eligible."""
+    red = ~lists.blacklist
+    if not red.any():
+        return
+    spells = population.spells
+    listed = on_blacklist_rows(population, lists, spells.agent) & ~lists.blacklist[spells.list]
+    spells.end(np.flatnonzero(listed), "not_clean", step, population.list_mask)
+    actor = population.actor_index
+    by_score = np.flatnonzero(
+        red
+        & (lists.score_scheme < len(rules.scheme_names))
+        & (lists.start_month <= step)
+        & lists.subjects[:, actor]
+    )
+    if by_score.size == 0:
+        return
+    threshold = np.full(len(rules.scheme_names) + 1, np.inf)
+    city_scheme = rules.city_scheme
+    for list_index in by_score:
+        scheme = lists.score_scheme[list_index]
+        threshold[:] = np.inf
+        threshold[scheme] = lists.score_threshold[list_index]
+        limit = np.where(
+            rules.scheme_active(step) & lists.operates[list_index], threshold[city_scheme], np.inf
+        )
+        candidates = np.flatnonzero(population.score >= limit[population.city])
+        candidates = candidates[
+            rules.registered(
+                population.profession[candidates], population.registration_draw[candidates], step
+            )
+            & ~on_blacklist_rows(population, lists, candidates)
+        ]
+        eligible = np.zeros(population.size, dtype=bool)
+        eligible[candidates] = True
+        members = np.flatnonzero((spells.list == list_index) & (spells.behaviour == SCORE_TRIGGER))
+        spells.end(
+            members[~eligible[spells.agent[members]]],
+            "no_longer_eligible",
+            step,
+            population.list_mask,
+        )
+        bit = np.uint64(1) << np.uint64(list_index)
+        joining = candidates[(population.list_mask[candidates] & bit) == 0]
+        spells.add(
+            agent=joining,
+            list=list_index,
+            city=population.city[joining],
+            behaviour=SCORE_TRIGGER,
+            cause=CHOSEN,
+            months_left=0,
+            permanent=True,  # no end date: it lasts while the score holds
+            level=0,
+            start=step,
+        )
+        population.list_mask[joining] |= bit
+
+
+def list_transfers(
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    step: int,
+) -> ListTransfers:
+    """Charge the lists' sanctions and pay their rewards (union rule, optional cap).
+
+    The cap, when set, bounds the month's burden of the scheme's listing and the lists'
+    together; the scheme's listing is charged in full first (stage `sanction`), the lists
+    add at most what is left under the cap.
+    """
+    spells = population.spells
+    if spells.size == 0:
+        return NO_LIST_TRANSFERS
+    actor = population.actor_index
+    binding = lists.binding(step)
+    here = population.city[spells.agent]
+    binds = binding.binds[spells.list, spells.city, here]
+    black = lists.blacklist[spells.list]
+    rows = np.flatnonzero(binds & black)
+    agents, inverse = np.unique(spells.agent[rows], return_inverse=True)
+    masks = np.zeros(agents.size, dtype=np.uint64)
+    carried = binding.sanctions[spells.list[rows], spells.city[rows], here[rows]]
+    np.bitwise_or.at(masks, inverse, carried)
+    scheme_listed = population.blacklisted[agents]
+    scheme = rules.city_scheme[population.listing_city[agents]]
+    own = np.where(scheme_listed, lists.scheme_sanctions[scheme], np.uint64(0))
+    published = np.zeros(agents.size, dtype=bool)
+    np.logical_or.at(published, inverse, lists.published[spells.list[rows]])
+    share = lists.mask_cost(masks & ~own, actor)
+    share += lists.shame * (published & ~(scheme_listed & rules.published[scheme]))
+    listed_of = spells.list[rows]
+    base = lists.mask_cost(lists.own_sanctions[listed_of], actor)
+    base += lists.shame * lists.published[listed_of]
+    np.add.at(share, inverse, lists.escalation[listed_of] * spells.level[rows] * base)
+    if np.isfinite(lists.burden_cap):
+        level = population.listing_level[agents]
+        scheme_share = np.where(
+            scheme_listed,
+            rules.listing_burden[scheme, actor] * (1.0 + rules.escalation[scheme] * level),
+            0.0,
+        )
+        share = np.minimum(share, np.maximum(lists.burden_cap - scheme_share, 0.0))
+    cost = share * population.income[agents]
+    population.sanction_cost_yuan[agents] += cost
+    population.months_listed[agents[~scheme_listed]] += 1
+    red_rows = np.flatnonzero(binds & ~black)
+    rewarded, red_inverse = np.unique(spells.agent[red_rows], return_inverse=True)
+    reward_masks = np.zeros(rewarded.size, dtype=np.uint64)
+    np.bitwise_or.at(reward_masks, red_inverse, lists.own_rewards[spells.list[red_rows]])
+    reward = lists.reward_cost(reward_masks, actor) * population.income[rewarded]
+    population.rewards_yuan[rewarded] += reward
+    return ListTransfers(agents, masks | own, cost, rewarded, reward, reward_masks)
