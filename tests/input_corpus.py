@@ -175,6 +175,26 @@ def scenario_reference_cases(document: dict[str, Any]) -> list[Case]:
             if key in scheme:
                 path = ("schemes", name, key)
                 found.append(Case("unknown reference", (*path, UNKNOWN), entry, ".".join(path)))
+    for name, entry in document.get("lists", {}).items():
+        path = ("lists", name, "owner")
+        found.append(Case("unknown reference", path, UNKNOWN))
+        if entry.get("score_scheme"):
+            found.append(Case("unknown reference", ("lists", name, "score_scheme"), UNKNOWN))
+        for key in ("behaviours", "sanctions", "rewards", "cities"):
+            if entry.get(key):
+                path = ("lists", name, key)
+                found.append(Case("unknown reference", (*path, 0), UNKNOWN, ".".join(path)))
+        if not entry.get("permanent") and "duration_months" in entry:
+            path = ("lists", name, "permanent")
+            found.append(Case("contradictory durations", path, True, f"lists.{name}"))
+        if entry.get("behaviours") and "score_scheme" not in entry:
+            path = ("lists", name, "behaviours")
+            found.append(Case("list without a trigger", path, [], f"lists.{name}"))
+    for name, memo in document.get("memoranda", {}).items():
+        for key in ("signatories", "lists", "sanctions", "cities", "zones"):
+            if memo.get(key):
+                path = ("memoranda", name, key)
+                found.append(Case("unknown reference", (*path, 0), UNKNOWN, ".".join(path)))
     if "registration" in document:
         path = ("registration", "initial_coverage")
         found.append(Case("unknown reference", (*path, UNKNOWN), 0.5, ".".join(path)))

@@ -1,0 +1,240 @@
+"""The agencies' lists: triggers, durations, union of sanctions, cap, memoranda, red lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.errors import ScenarioError
+from sim.model.list_rules import compile_lists
+from sim.model.model import CreditModel
+from sim.scenario import load_scenario, scenario_from_data
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CITIES = ("a", "b", "c")
+
+
+def world(lists: dict, memoranda: dict | None = None, **changes) -> dict:
+    """Three cities without schemes, one violation everybody commits, a registered population."""
+    data = {
+        "simulation": {"steps": 12, "seed": 5},
+        "population": {"citizens": 400, "firms_per_citizen": 0.0, "honesty_mean": 0.0},
+        "decision": {"logit_noise": 0.0, "peer_weight": 0.0, "shame_income_share": 0.0},
+        "income_shocks": {"probability_per_month": 0.0},
+        "records": {"false_record_rate_per_month": 0.0},
+        "registration": {"initial_coverage": {"doctor": 1, "public_servant": 1, "other": 1}},
+        "migration": {"enabled": False},
+        "behaviours": {
+            "cheat": {"opportunity_rate_per_month": 1.0, "gain_income_share": 50.0,
+                      "gain_sigma": 0.0, "fine_yuan": 0.0, "detectability": 1.0},
+            "give": {"kind": "prosocial", "opportunity_rate_per_month": 0.0},
+        },
+        "sanctions": {
+            "ban": {"cost_income_share": 0.1, "restricts": "flights"},
+            "bar": {"cost_income_share": 0.2},
+        },
+        "rewards": {"loan": {"value_income_share": 0.03, "policy": "loans"}},
+        "schemes": {},
+        "cities": {name: {} for name in CITIES},
+        "zones": {"delta": {"members": ["a", "b"]}},
+        "agencies": {"court": {}, "tax": {}},
+        "lists": lists,
+        "memoranda": memoranda or {},
+    }  # fmt: skip
+    for key, value in changes.items():
+        data[key] = value
+    return data
+
+
+def run(data: dict, months: int) -> CreditModel:
+    model = CreditModel(scenario_from_data(data))
+    for _ in range(months):
+        model.step()
+    return model
+
+
+def assert_mask_matches_spells(model: CreditModel) -> None:
+    for population in model.populations.values():
+        spells = population.spells
+        keys = spells.agent * 64 + spells.list
+        assert np.unique(keys).size == keys.size  # one spell per (agent, list)
+        rebuilt = np.zeros(population.size, dtype=np.uint64)
+        np.bitwise_or.at(rebuilt, spells.agent, np.uint64(1) << spells.list.astype(np.uint64))
+        assert np.array_equal(rebuilt, population.list_mask)
+
+
+@settings(max_examples=12, deadline=None)
+@given(probability=st.sampled_from([0.2, 0.5, 0.9]), months=st.integers(1, 9))
+def test_a_list_takes_the_share_of_detected_acts_its_listing_probability_says(
+    probability: float, months: int
+):
+    data = world(
+        {"court": {"owner": "court", "behaviours": ["cheat"], "duration_months": 600,
+                   "listing_probability": probability, "sanctions": ["ban"]}}
+    )  # fmt: skip
+    model = run(data, months)
+    listed = model.citizens.spells.size
+    # everybody cheats every month: P(listed by now) = 1 - (1 - p)^months
+    expected = 1 - (1 - probability) ** months
+    n = model.citizens.size
+    assert abs(listed / n - expected) < 4 * np.sqrt(expected * (1 - expected) / n) + 1e-9
+    assert_mask_matches_spells(model)
+
+
+@settings(max_examples=10, deadline=None)
+@given(duration=st.integers(1, 8), extension=st.integers(0, 5))
+def test_a_listing_lasts_its_duration_and_each_re_offence_extends_it(duration: int, extension: int):
+    data = world(
+        {"court": {"owner": "court", "behaviours": ["cheat"], "duration_months": duration,
+                   "extension_months": extension}}
+    )  # fmt: skip
+    model = run(data, 1)  # month 0: everybody listed
+    assert model.citizens.spells.size == model.citizens.size
+    model.step()  # month 1: the listing ticks, then the re-offence renews and extends it
+    # a one-month listing has already expired and is made afresh (no extension)
+    months = 1 if duration == 1 else duration + extension
+    assert np.all(model.citizens.spells.months_left == months)
+    assert model.latest["list_extended__court"] == (0 if duration == 1 else model.citizens.size)
+    quiet = data | {"behaviours": data["behaviours"] | {"cheat": data["behaviours"]["cheat"]
+                    | {"opportunity_rate_per_month": 0.0}}}  # fmt: skip
+    model.change_policy(scenario_from_data(quiet))
+    for month in range(months):
+        assert model.citizens.spells.size == model.citizens.size, month
+        model.step()
+    assert model.citizens.spells.size == 0
+    assert model.latest["list_expired__court"] == model.citizens.size
+
+
+def test_sanctions_of_several_lists_are_borne_once_each_and_the_cap_binds():
+    lists = {
+        "court": {"owner": "court", "behaviours": ["cheat"], "sanctions": ["ban", "bar"],
+                  "published": False},
+        "tax": {"owner": "tax", "behaviours": ["cheat"], "sanctions": ["ban"],
+                "published": False},
+    }  # fmt: skip
+    model = run(world(lists), 1)
+    citizens = model.citizens
+    assert np.all(citizens.list_mask == 0b11)
+    assert model.latest["multi_listed_share"] == 1.0
+    np.testing.assert_allclose(citizens.sanction_cost_yuan, 0.3 * citizens.income)
+    assert model.latest["restricted_people__ban"] == citizens.size
+    assert model.latest["flight_banned"] == citizens.size
+    capped = world(lists, decision=world(lists)["decision"] | {
+        "combined_burden_cap_income_share": 0.25})  # fmt: skip
+    model = run(capped, 1)
+    np.testing.assert_allclose(model.citizens.sanction_cost_yuan, 0.25 * model.citizens.income)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    national=st.lists(st.booleans(), min_size=2, max_size=2),
+    areas=st.lists(st.sampled_from([(), ("a",), ("a", "b"), ("b", "c")]), min_size=0, max_size=2),
+    starts=st.lists(st.integers(0, 3), min_size=2, max_size=2),
+    covers=st.lists(st.sampled_from([("l0",), ("l1",), ("l0", "l1")]), min_size=2, max_size=2),
+    step=st.integers(0, 4),
+)
+def test_where_a_listing_binds_follows_the_lists_scope_and_the_memoranda_in_force(
+    national, areas, starts, covers, step
+):
+    lists = {
+        f"l{i}": {"owner": "court", "behaviours": ["cheat"], "sanctions": ["ban"],
+                  "scope": "national" if national[i] else "city"}
+        for i in range(2)
+    }  # fmt: skip
+    memoranda = {
+        f"m{j}": {"signatories": ["court"], "lists": list(covers[j]), "cities": list(area),
+                  "sanctions": ["bar"], "start_month": starts[j]}
+        for j, area in enumerate(areas)
+    }  # fmt: skip
+    tables = compile_lists(scenario_from_data(world(lists, memoranda)))
+    binding = tables.binding(step)
+    for i in range(2):
+        for made, made_in in enumerate(CITIES):
+            for lives, lives_in in enumerate(CITIES):
+                expected = national[i] or made_in == lives_in
+                extra = False
+                for j, area in enumerate(areas):
+                    whole = set(area) or set(CITIES)
+                    if starts[j] <= step and f"l{i}" in covers[j] and lives_in in whole:
+                        if national[i] or made_in in whole:
+                            expected = True
+                            extra = True
+                assert binding.binds[i, made, lives] == expected
+                bar = int(binding.sanctions[i, made, lives]) >> 1 & 1
+                assert bar == (extra and expected)
+
+
+def test_a_red_list_by_score_holds_clean_members_and_pays_their_policy():
+    lists = {
+        "honour": {"owner": "tax", "kind": "redlist", "score_scheme": "points",
+                   "score_threshold": 1000.0, "rewards": ["loan"]},
+        "court": {"owner": "court", "behaviours": ["cheat"], "sanctions": ["ban"]},
+    }  # fmt: skip
+    scheme = {"redlist_threshold": 1300.0, "blacklist_threshold": 0.0}
+    data = world(lists, schemes={"points": scheme})
+    data["cities"] = {name: {"scheme": "points"} for name in CITIES}
+    data["behaviours"]["cheat"]["opportunity_rate_per_month"] = 0.0
+    model = run(data, 2)
+    citizens = model.citizens
+    assert model.latest["list_citizens__honour"] == citizens.size
+    np.testing.assert_allclose(citizens.rewards_yuan, 2 * 0.03 * citizens.income)
+    assert model.latest["list_reward_yuan__loans"] == pytest.approx(0.03 * citizens.income.sum())
+    cheating = data | {"behaviours": data["behaviours"] | {"cheat": data["behaviours"]["cheat"]
+                       | {"opportunity_rate_per_month": 1.0}}}  # fmt: skip
+    model.change_policy(scenario_from_data(cheating))
+    model.step()
+    assert model.latest["list_citizens__honour"] == 0  # listed: not clean
+    assert model.latest["list_citizens__court"] == citizens.size
+    assert_mask_matches_spells(model)
+
+
+def test_the_yangtze_memorandum_stops_listed_citizens_escaping_the_areas_it_covers():
+    covered = ("food_and_drugs", "tourism", "environment", "product_quality")
+
+    def escapes(start: int) -> tuple[int, int]:
+        scenario = load_scenario(
+            ROOT / "scenarios" / "yangtze_delta_pilot.toml",
+            {"memoranda.yrd_joint_punishment.start_month": start, "population.citizens": 20_000},
+        )
+        model = CreditModel(scenario, seed=3)
+        moved = escaped = 0
+        for month in range(scenario.simulation.steps):
+            model.step()
+            if month >= 24:
+                moved += model.latest["list_members_moved"]
+                escaped += model.latest["list_escaped"]
+        return moved, escaped
+
+    assert set(covered) <= set(load_scenario(ROOT / "scenarios" / "yangtze_delta_pilot.toml").lists)
+    moved_on, escaped_on = escapes(24)
+    moved_off, escaped_off = escapes(10_000)
+    assert moved_on > 50 and moved_off > 50
+    assert escaped_on / moved_on < escaped_off / moved_off - 0.03
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"owner": "police"}, "lists.court.owner"),
+        ({"permanent": True, "duration_months": 12}, "lists.court"),
+        ({"behaviours": []}, "lists.court"),
+        ({"sanctions": ["gag"]}, "lists.court.sanctions"),
+        ({"behaviours": ["give"]}, "lists.court.behaviours"),
+    ],
+)
+def test_a_broken_list_is_refused_naming_its_key(change: dict, named: str):
+    lists = {"court": {"owner": "court", "behaviours": ["cheat"], **change}}
+    with pytest.raises(ScenarioError, match=named.replace(".", r"\.")):
+        scenario_from_data(world(lists), "f.toml")
+
+
+def test_a_memorandum_over_a_list_that_does_not_exist_is_refused():
+    lists = {"court": {"owner": "court", "behaviours": ["cheat"]}}
+    memoranda = {"m": {"signatories": ["court"], "lists": ["courts"]}}
+    with pytest.raises(ScenarioError, match=r"memoranda\.m\.lists: unknown blacklist 'courts'"):
+        scenario_from_data(world(lists, memoranda), "f.toml")
