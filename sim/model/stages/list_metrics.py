@@ -22,17 +22,12 @@ if TYPE_CHECKING:
 QUINTILES = 5
 
 
-def popcount(masks: np.ndarray) -> np.ndarray:
-    """Set bits of each 64-bit mask."""
-    return np.unpackbits(
-        np.asarray(masks, dtype=np.uint64).view(np.uint8).reshape(-1, 8), axis=1
-    ).sum(axis=1)
-
-
-def lists_held(population: Population, rules: RuleTables) -> np.ndarray:
-    """[n] blacklists each agent is on: the scheme's own plus those of [lists]."""
-    black = population.list_mask & rules.lists.black_bits
-    return popcount(black) + population.blacklisted
+def multi_listed(population: Population, rules: RuleTables) -> int:
+    """Agents on two or more blacklists (a scheme's own and those of [lists]), from the spells."""
+    spells = population.spells
+    black = rules.lists.blacklist[spells.list]
+    agents, count = np.unique(spells.agent[black], return_counts=True)
+    return int(((count + population.blacklisted[agents]) >= 2).sum())
 
 
 def sanctions_borne(population: Population, rules: RuleTables, events: StepEvents, kind: str):
@@ -96,11 +91,11 @@ def list_columns(
         row[f"list_firms__{name}"] = int(members["firm"][index])
         for flow in ("new", "extended", "expired", "paid", "repaired", "corrected"):
             row[f"list_{flow}__{name}"] = int(sum(getattr(c, flow)[index] for c in changes))
-    held = lists_held(citizens, rules)
-    row["multi_listed_share"] = float((held >= 2).mean()) if citizens.size else 0.0
-    row["multi_listed_people"] = float((held >= 2).sum()) * people_per_agent
-    firms_held = lists_held(firms, rules)
-    row["firms_multi_listed_share"] = float((firms_held >= 2).mean()) if firms.size else 0.0
+    several = multi_listed(citizens, rules)
+    row["multi_listed_share"] = several / citizens.size if citizens.size else 0.0
+    row["multi_listed_people"] = several * people_per_agent
+    several_firms = multi_listed(firms, rules)
+    row["firms_multi_listed_share"] = several_firms / firms.size if firms.size else 0.0
     repairs = sum(int(c.repaired.sum()) for c in changes)
     corrections = sum(int(c.corrected.sum()) for c in changes)
     row["list_repairs"] = repairs
