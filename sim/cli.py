@@ -83,6 +83,10 @@ def run(
     report: Annotated[
         bool, typer.Option(help="Write report.html (charts) into the run directory.")
     ] = True,
+    spells: Annotated[
+        bool,
+        typer.Option(help="Also write list_spells.parquet: every spell on the agencies' lists."),
+    ] = False,
 ) -> None:
     """Run one scenario; print the run directory as the last line."""
     from sim.runs.preflight import check_memory, check_output_directory, output_needed
@@ -99,6 +103,7 @@ def run(
             seed=seed,
             progress=progress,
             extra_manifest={"scenario_file": str(scenario_path)},
+            spells=spells,
         )
         if report:
             from sim.outputs.report import write_report

@@ -92,13 +92,14 @@ class ListChanges:
     paid: np.ndarray
     repaired: np.ndarray
     corrected: np.ndarray
+    left: np.ndarray  # red lists: members who left (not clean, or no longer eligible)
     months_to_repair: float = 0.0  # summed over this month's repairs
     months_to_correction: float = 0.0  # summed over this month's corrections
 
     @classmethod
     def empty(cls, size: int) -> ListChanges:
         """No changes on `size` lists."""
-        return cls(*(np.zeros(size, dtype=np.int64) for _ in range(6)))
+        return cls(*(np.zeros(size, dtype=np.int64) for _ in range(7)))
 
 
 @dataclass(frozen=True)

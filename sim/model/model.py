@@ -71,6 +71,7 @@ class CreditModel(mesa.Model):
         seed: master seed (default: the scenario's); ignored when `rng` is given.
         rng: a ready Generator, e.g. from `sim.seeding.make_generator(seed, design, rep)`.
         kinds: the actor kinds to simulate, in stepping order (default: citizens, firms).
+        log_spells: keep every ended spell of the agencies' lists (for the spell log).
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class CreditModel(mesa.Model):
         seed: int | None = None,
         rng: np.random.Generator | None = None,
         kinds: tuple[ActorKind, ...] = KINDS,
+        log_spells: bool = False,
     ) -> None:
         if rng is None:
             rng = make_generator(scenario.simulation.seed if seed is None else seed)
@@ -97,6 +99,7 @@ class CreditModel(mesa.Model):
                     len(self.rules.city_names),
                 )
         for population in built.values():
+            population.spells.log_enabled = log_spells
             reset_scores(population, self.rules)
             update_redlist(population, self.rules, 0)
         if scenario.decision.peer_weight > 0:
@@ -213,7 +216,7 @@ class CreditModel(mesa.Model):
                 end_spells(rng, population, rules, rules.lists, scenario, month, appealed, changes)
                 list_on_records(rng, population, rules, rules.lists, own, wrong, month, changes)
             update_redlist(population, rules, month)
-            update_red_lists(population, rules, rules.lists, month)
+            update_red_lists(population, rules, rules.lists, month, changes)
         transfers = {  # 5
             kind.name: sanction_and_reward(populations[kind.name], rules) for kind in kinds
         }

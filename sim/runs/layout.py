@@ -1,6 +1,7 @@
 """The results layout: the one place a result file's name is spelled.
 
-<out>/<run-id>/                 one run: TIMESERIES, AGENTS, MANIFEST (and RUN_RECORD in sweeps)
+<out>/<run-id>/                 one run: TIMESERIES, AGENTS, MANIFEST (and RUN_RECORD in sweeps;
+                                SPELLS on request)
 <out>/<experiment>/             one experiment: SUMMARY, EXPERIMENT_COPY, COMPARISON or
 SENSITIVITY or SCREENING, REPORT, and one run directory per run
 <out>/<calibration>/            CALIBRATION_TABLE, CALIBRATION_HISTORY, CALIBRATION_FITTED
@@ -15,6 +16,7 @@ NAME_LIMIT = 64  # characters of a user's name kept in a path component
 
 TIMESERIES = "timeseries.parquet"
 AGENTS = "agents.parquet"
+SPELLS = "list_spells.parquet"  # on request: every spell on the agencies' lists
 MANIFEST = "manifest.json"
 RUN_RECORD = "summary.json"
 SUMMARY = "summary.parquet"

@@ -21,7 +21,7 @@ from sim.errors import ScenarioError
 from sim.model.model import CreditModel
 from sim.model.version import MODEL_VERSION
 from sim.runs import layout
-from sim.runs.store import agents_table, package_versions, write_run
+from sim.runs.store import agents_table, package_versions, spells_table, write_run
 from sim.seeding import make_generator
 
 if TYPE_CHECKING:
@@ -44,6 +44,16 @@ class RunResult:
         """One row per step (see docs/output.md)."""
         return self.model.timeseries()
 
+    def spells(self) -> pa.Table:
+        """Every spell on the agencies' lists (run with `spells=True` for the ended ones)."""
+        rules, steps = self.model.rules, self.model.config.simulation.steps
+        return pa.concat_tables(
+            [
+                spells_table(population, rules, steps)
+                for population in self.model.populations.values()
+            ]
+        )
+
     def agents(self) -> pa.Table:
         """Final state of every agent, kind by kind (citizens first, then firms)."""
         rules = self.model.rules
@@ -60,11 +70,15 @@ def simulate(
     seed: int | None = None,
     keys: tuple[int, ...] = (),
     progress: bool = False,
+    spells: bool = False,
 ) -> RunResult:
-    """Build the model from a seed (and design/replicate keys) and run every step."""
+    """Build the model from a seed (and design/replicate keys) and run every step.
+
+    With `spells`, every list spell is logged as it ends (`RunResult.spells()`).
+    """
     seed = scenario.simulation.seed if seed is None else seed
     started = time.perf_counter()
-    model = CreditModel(scenario, rng=make_generator(seed, *keys))
+    model = CreditModel(scenario, rng=make_generator(seed, *keys), log_spells=spells)
     built = time.perf_counter()
     steps = range(scenario.simulation.steps)
     for _ in tqdm(
@@ -116,13 +130,16 @@ def run_to_disk(
     keys: tuple[int, ...] = (),
     progress: bool = False,
     extra_manifest: dict[str, Any] | None = None,
+    spells: bool = False,
 ) -> Path:
     """Simulate and write `<out>/<run-id>/` atomically; returns the run directory.
+
+    With `spells`, the run directory also gets list_spells.parquet (docs/output.md).
 
     Raises:
         ScenarioError: the results could not be written (nothing half-written is left).
     """
-    result = simulate(scenario, seed=seed, keys=keys, progress=progress)
+    result = simulate(scenario, seed=seed, keys=keys, progress=progress, spells=spells)
     identifier = run_id(scenario, result.seed, result.keys)
     started = time.perf_counter()
     timeseries = result.timeseries
@@ -134,6 +151,7 @@ def run_to_disk(
             timeseries,
             agents,
             manifest(result, identifier, extra_manifest),
+            spells=result.spells() if spells else None,
         )
     except OSError as error:
         raise ScenarioError(

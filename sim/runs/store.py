@@ -1,7 +1,8 @@
 """Results store: one directory per run, written atomically.
 
 `<out>/<run-id>/` holds `timeseries.parquet` (one row per step), `agents.parquet` (final
-state of every agent) and `manifest.json`. Everything is written into a hidden temporary
+state of every agent), `manifest.json`, and on request `list_spells.parquet` (every
+membership of the agencies' lists over the run). Everything is written into a hidden temporary
 directory beside it and renamed into place at the end, so a run that fails leaves nothing.
 """
 
@@ -20,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.model.events import SCORE_TRIGGER
 from sim.model.population import AGENT_ARRAYS, LISTING_CAUSES, AgentArray, Population
 from sim.runs import layout
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     import pandas as pd
+
+    from sim.model.rules import RuleTables
 
 PACKAGES = ("creditsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic")
 
@@ -71,6 +75,62 @@ def agents_table(population: Population, city_names: tuple[str, ...]) -> pa.Tabl
     return pa.table(columns)
 
 
+SPELL_COLUMNS = (
+    ("kind", "The actor kind: `citizen` or `firm`.", "string"),
+    ("row", "The agent's row in its population (as in agents.parquet).", "int64"),
+    ("list", "The list (a name of `[lists.*]`).", "string"),
+    ("listing_city", "The city that made the listing.", "string"),
+    ("behaviour", "The behaviour that triggered it, or `score` (a score threshold).", "string"),
+    ("cause", "`chosen`, `involuntary` or `false_record` (as `listing_cause`).", "string"),
+    ("start_month", "Month the listing began (0-based).", "int32"),
+    ("end_month", "Month it ended, or the run's length if it is still in force.", "int32"),
+    ("months", "end_month - start_month: months on the list.", "int32"),
+    (
+        "ended",
+        "How it ended: `expired`, `paid`, `repaired`, `corrected`, `not_clean` (a red "
+        "list left on blacklisting), `no_longer_eligible` (a red list by score), or `listed` "
+        "(still in force at the end).",
+        "string",
+    ),
+    ("reoffences", "Re-offences recorded while listed (each extends the listing).", "int16"),
+)
+
+
+def spells_table(population: Population, rules: RuleTables, steps: int) -> pa.Table:
+    """Every list spell of one population over the run, ended or still in force."""
+    parts = [*population.spells.log, population.spells.open_log(steps)]
+    merged = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    behaviour_names = np.array([*rules.behaviour_names, "score", "wrong_record"])
+    behaviour = merged["behaviour"].astype(np.int64)
+    behaviour = np.where(behaviour == SCORE_TRIGGER, len(rules.behaviour_names), behaviour)
+    behaviour = np.where(behaviour < 0, len(rules.behaviour_names) + 1, behaviour)
+    return pa.table(
+        {
+            "kind": pa.array(np.full(merged["agent"].size, population.actor)),
+            "row": merged["agent"],
+            "list": np.array(rules.lists.names, dtype=object)[merged["list"].astype(np.int64)]
+            if rules.lists.size
+            else np.empty(0, dtype=object),
+            "listing_city": np.array(rules.city_names, dtype=object)[
+                merged["city"].astype(np.int64)
+            ],
+            "behaviour": behaviour_names[behaviour],
+            "cause": np.array(LISTING_CAUSES)[merged["cause"].astype(np.int64)],
+            "start_month": merged["start"].astype(np.int32),
+            "end_month": merged["end"].astype(np.int32),
+            "months": (merged["end"] - merged["start"]).astype(np.int32),
+            "ended": merged["how"].astype(str),
+            "reoffences": merged["level"].astype(np.int16),
+        }
+    )
+
+
+def spells_reference() -> str:
+    """The list_spells.parquet column table of docs/output.md."""
+    rows = [f"| `{name}` | {meaning} | {unit} |" for name, meaning, unit in SPELL_COLUMNS]
+    return "\n".join(["| column | meaning | type / unit |", "|---|---|---|", *rows]) + "\n"
+
+
 @contextmanager
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Yield a hidden staging directory beside `final`; on success it replaces `final` whole.
@@ -101,6 +161,7 @@ def write_run(
     agents: pa.Table,
     manifest: dict[str, Any],
     extra: Callable[[Path], None] | None = None,
+    spells: pa.Table | None = None,
 ) -> Path:
     """Write a run's files atomically into `run_dir` (replacing an older one)."""
     with atomic_directory(run_dir) as staging:
@@ -108,6 +169,8 @@ def write_run(
             pa.Table.from_pandas(timeseries, preserve_index=False), staging / layout.TIMESERIES
         )
         pq.write_table(agents, staging / layout.AGENTS)
+        if spells is not None:
+            pq.write_table(spells, staging / layout.SPELLS)
         if extra is not None:
             extra(staging)
         (staging / layout.MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))

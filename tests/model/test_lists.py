@@ -238,3 +238,41 @@ def test_a_memorandum_over_a_list_that_does_not_exist_is_refused():
     memoranda = {"m": {"signatories": ["court"], "lists": ["courts"]}}
     with pytest.raises(ScenarioError, match=r"memoranda\.m\.lists: unknown blacklist 'courts'"):
         scenario_from_data(world(lists, memoranda), "f.toml")
+
+
+def test_the_spell_log_holds_every_listing_with_how_and_when_it_ended(tmp_path: Path):
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.runs.store import SPELL_COLUMNS
+
+    path = tmp_path / "lists.toml"
+    path.write_text(
+        f'extends = "{ROOT / "scenarios" / "yangtze_delta_pilot.toml"}"\n'
+        "[population]\ncitizens = 3000\n[simulation]\nsteps = 30\n"
+    )
+    out = tmp_path / "results"
+    result = CliRunner().invoke(
+        app, ["run", str(path), "--out", str(out), "--no-progress", "--no-report", "--spells"]
+    )
+    assert result.exit_code == 0, result.output
+    run_dir = next(out.iterdir())
+    spells = pq.read_table(run_dir / "list_spells.parquet").to_pandas()
+    assert list(spells.columns) == [name for name, _, _ in SPELL_COLUMNS]
+    timeseries = pq.read_table(run_dir / "timeseries.parquet").to_pandas()
+    for name in ("court_defaulters", "tax_violators", "yrd_red_list"):
+        mine = spells[spells["list"] == name]
+        # every listing made is in the log once; those still open match the last month's count
+        assert len(mine) == timeseries[f"list_new__{name}"].sum()
+        still = mine[mine["ended"] == "listed"]
+        last = timeseries.iloc[-1]
+        assert len(still) == last[f"list_citizens__{name}"] + last[f"list_firms__{name}"]
+        expired = mine[mine["ended"] == "expired"]
+        assert len(expired) == timeseries[f"list_expired__{name}"].sum()
+        left = mine[mine["ended"].isin(["not_clean", "no_longer_eligible"])]
+        assert len(left) == timeseries[f"list_left__{name}"].sum()
+    assert (spells["months"] == spells["end_month"] - spells["start_month"]).all()
+    court = spells[(spells["list"] == "tax_violators") & (spells["ended"] == "expired")]
+    # a 24-month listing without re-offences lasts exactly 24 months
+    assert (court.loc[court["reoffences"] == 0, "months"] == 24).all()

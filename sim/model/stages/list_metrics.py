@@ -89,7 +89,7 @@ def list_columns(
         row[f"list_citizens__{name}"] = int(members["citizen"][index])
         row[f"list_people__{name}"] = float(members["citizen"][index]) * people_per_agent
         row[f"list_firms__{name}"] = int(members["firm"][index])
-        for flow in ("new", "extended", "expired", "paid", "repaired", "corrected"):
+        for flow in ("new", "extended", "expired", "paid", "repaired", "corrected", "left"):
             row[f"list_{flow}__{name}"] = int(sum(getattr(c, flow)[index] for c in changes))
     several = multi_listed(citizens, rules)
     row["multi_listed_share"] = several / citizens.size if citizens.size else 0.0

@@ -110,7 +110,14 @@ def end_spells(
         _end(population, spells, rows, "corrected", step, changes)
 
 
-_COUNTER = {"expired": "expired", "paid": "paid", "repaired": "repaired", "corrected": "corrected"}
+_COUNTER = {
+    "expired": "expired",
+    "paid": "paid",
+    "repaired": "repaired",
+    "corrected": "corrected",
+    "not_clean": "left",
+    "no_longer_eligible": "left",
+}
 
 
 def _end(population, spells, rows, how, step, changes: ListChanges | None) -> None:
@@ -277,7 +284,11 @@ def _renew(population, lists, agents, which, behaviour) -> None:
 
 
 def update_red_lists(
-    population: Population, rules: RuleTables, lists: ListTables, step: int
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    step: int,
+    changes: ListChanges,
 ) -> None:
     """Blacklisted agents leave every red list; red lists by score take their eligible."""
     red = ~lists.blacklist
@@ -285,7 +296,7 @@ def update_red_lists(
         return
     spells = population.spells
     listed = on_blacklist_rows(population, lists, spells.agent) & ~lists.blacklist[spells.list]
-    spells.end(np.flatnonzero(listed), "not_clean", step, population.list_mask)
+    _end(population, spells, np.flatnonzero(listed), "not_clean", step, changes)
     actor = population.actor_index
     by_score = np.flatnonzero(
         red
@@ -314,12 +325,8 @@ def update_red_lists(
         eligible = np.zeros(population.size, dtype=bool)
         eligible[candidates] = True
         members = np.flatnonzero((spells.list == list_index) & (spells.behaviour == SCORE_TRIGGER))
-        spells.end(
-            members[~eligible[spells.agent[members]]],
-            "no_longer_eligible",
-            step,
-            population.list_mask,
-        )
+        leaving = members[~eligible[spells.agent[members]]]
+        _end(population, spells, leaving, "no_longer_eligible", step, changes)
         bit = np.uint64(1) << np.uint64(list_index)
         joining = candidates[(population.list_mask[candidates] & bit) == 0]
         spells.add(
@@ -334,6 +341,7 @@ def update_red_lists(
             start=step,
         )
         population.list_mask[joining] |= bit
+        changes.new[list_index] += joining.size
 
 
 def list_transfers(

@@ -144,7 +144,7 @@ def collect(
     citizens: Citizens = populations["citizen"]  # type: ignore[assignment]
     firms = populations["firm"]
     acts, firm_acts = events.acts["citizen"], events.acts["firm"]
-    listings, transfers = events.listings["citizen"], events.transfers["citizen"]
+    listings = events.listings["citizen"]
     moves = events.moves["citizen"]
     violation = acts.violation
     n = max(citizens.size, 1)
@@ -159,8 +159,7 @@ def collect(
     times_listed = citizens.times_listed
     ever_listed = times_listed > 0
     n_ever = int(ever_listed.sum())
-    rewards = transfers.reward_value_yuan
-    rewarded = transfers.rewarded
+    rewarded, rewards = monthly_rewards(events, "citizen")
     row: dict[str, float] = {
         "step": step,
         "year": start_year + (step - 1) / 12,
@@ -192,8 +191,8 @@ def collect(
         "mean_months_listed": float(_share(citizens.months_listed.sum(), n_ever)),
         "mean_score": float(citizens.score.mean()),
         "mean_perceived_detection": mean_violation_belief(citizens, rules),
-        "sanction_cost_yuan": transfers.sanction_cost_yuan * people_per_agent,
-        "firm_sanction_cost_yuan": events.transfers["firm"].sanction_cost_yuan * people_per_agent,
+        "sanction_cost_yuan": monthly_sanction_cost(events, "citizen") * people_per_agent,
+        "firm_sanction_cost_yuan": monthly_sanction_cost(events, "firm") * people_per_agent,
         "reward_value_yuan": float(rewards.sum()) * people_per_agent,
         "redlist_concentration_index": concentration_index(
             np.ones(rewarded.size), citizens.income_rank, rewarded
@@ -234,6 +233,27 @@ def collect(
     for population, population_acts in ((citizens, acts), (firms, firm_acts)):
         row.update(per_behaviour(population_acts, population.behaviours, rules))
     return row
+
+
+def monthly_rewards(events: StepEvents, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(agents, yuan) of this month's rewards: the schemes' red lists' and the lists' together."""
+    transfers = events.transfers[kind]
+    paid = events.list_transfers[kind] if events.list_transfers else None
+    if paid is None or paid.rewarded.size == 0:
+        return transfers.rewarded, transfers.reward_value_yuan
+    agents = np.concatenate([transfers.rewarded, paid.rewarded])
+    value = np.concatenate([transfers.reward_value_yuan, paid.reward_yuan])
+    rewarded, inverse = np.unique(agents, return_inverse=True)
+    return rewarded, np.bincount(inverse, weights=value, minlength=rewarded.size)
+
+
+def monthly_sanction_cost(events: StepEvents, kind: str) -> float:
+    """Yuan of sanctions and shame borne this month: the schemes' listings' and the lists'."""
+    cost = events.transfers[kind].sanction_cost_yuan
+    paid = events.list_transfers[kind] if events.list_transfers else None
+    if paid is not None and paid.cost_yuan.size:
+        cost += float(paid.cost_yuan.sum())
+    return cost
 
 
 def band_shares(citizens: Citizens, rules: RuleTables) -> dict[str, float]:
