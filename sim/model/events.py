@@ -120,6 +120,14 @@ NO_LIST_TRANSFERS = ListTransfers(
 
 
 @dataclass(frozen=True)
+class RatingTransfers:
+    """This month's yuan of grade limits and grade advantages in one population (agents)."""
+
+    cost_yuan: float
+    reward_yuan: float
+
+
+@dataclass(frozen=True)
 class StepEvents:
     """What happened this step beyond the agents' state, by actor kind."""
 
@@ -129,3 +137,4 @@ class StepEvents:
     moves: dict[str, Moves]
     list_changes: dict[str, ListChanges] | None = None
     list_transfers: dict[str, ListTransfers] | None = None
+    rating_transfers: dict[str, RatingTransfers] | None = None

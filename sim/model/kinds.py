@@ -33,6 +33,7 @@ class ActorKind:
         income_shocks: debtors among them can be forced to default by an income shock.
         employer_kind: the kind whose harmful violations cut this kind's income (employees).
         migrates: moves between cities (and may escape listings by moving).
+        rated: gets a credit rating of `[firm_ratings]` (grades A-D).
     """
 
     name: str
@@ -41,6 +42,7 @@ class ActorKind:
     income_shocks: bool = False
     employer_kind: str | None = None
     migrates: bool = False
+    rated: bool = False
 
 
 CITIZENS = ActorKind(
@@ -51,5 +53,5 @@ CITIZENS = ActorKind(
     employer_kind="firm",
     migrates=True,
 )
-FIRMS = ActorKind(name="firm", build=build_firms, rules_actor="firm")
+FIRMS = ActorKind(name="firm", build=build_firms, rules_actor="firm", rated=True)
 KINDS: tuple[ActorKind, ...] = (CITIZENS, FIRMS)

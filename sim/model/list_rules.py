@@ -261,3 +261,46 @@ def compile_lists(scenario: Scenario) -> ListTables:
         shame=scenario.decision.shame_income_share,
         burden_cap=np.inf if cap is None else cap,
     )
+
+
+@dataclass(frozen=True)
+class RatingTables:
+    """Firm ratings as arrays: grades g in file order (best first); index -1 is "unrated".
+
+    Every per-grade array has one more entry at the end, the value of "unrated", so it can
+    be indexed by a rating of -1 directly.
+    """
+
+    names: tuple[str, ...]
+    floors: np.ndarray  # [G] min scores, ascending
+    grade_of_floor: np.ndarray  # [G] grade index of each floor
+    listed_grade: int  # -1: listings do not lower a grade
+    detection_multiplier: np.ndarray  # [G+1]
+    cost: np.ndarray  # [G+1] profit share per month
+    reward: np.ndarray  # [G+1] profit share per month
+
+    @property
+    def size(self) -> int:
+        """Number of grades (0: firms are not rated)."""
+        return len(self.names)
+
+
+def compile_ratings(scenario: Scenario) -> RatingTables:
+    """Compile `[firm_ratings]` into arrays."""
+    grades = scenario.firm_ratings.grades
+    names = tuple(grade.name for grade in grades)
+    order = np.argsort([grade.min_score for grade in grades], kind="stable")
+    listed = scenario.firm_ratings.listed_grade
+
+    def per_grade(key: str, unrated: float) -> np.ndarray:
+        return np.array([getattr(grade, key) for grade in grades] + [unrated])
+
+    return RatingTables(
+        names=names,
+        floors=np.array([grades[g].min_score for g in order]),
+        grade_of_floor=np.asarray(order, dtype=np.int64),
+        listed_grade=names.index(listed) if listed is not None else -1,
+        detection_multiplier=per_grade("detection_multiplier", 1.0),
+        cost=per_grade("cost_income_share", 0.0),
+        reward=per_grade("reward_value_income_share", 0.0),
+    )

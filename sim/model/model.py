@@ -16,7 +16,9 @@ population of the kinds that take part in it (`sim.model.kinds`), kinds in `KIND
     |    | update_redlist,       | listing,     | red lists (scheme's, then the agencies')      |
     |    | update_red_lists      | lists        |                                               |
     | 5  | sanction_and_reward   | sanction     | listing costs charged, red-list rewards paid  |
+    | 4c | rate                  | ratings      | firms' grades (A-D) from scores and listings  |
     | 5b | list_transfers        | lists        | the lists' sanctions (union) and rewards      |
+    | 5c | rating_transfers      | ratings      | grades' limits charged, advantages paid       |
     | 6  | harm_employees        | sanction     | employers' harmful violations cut income      |
     | 7  | learn                 | learn        | beliefs move toward outcomes, published cases |
     | 8  | migrate               | migrate      | moves between cities; unrecognised listings   |
@@ -39,6 +41,7 @@ from sim.model.events import (
     ListChanges,
     ListingChanges,
     ListTransfers,
+    RatingTransfers,
     StepEvents,
 )
 from sim.model.kinds import KINDS, ActorKind
@@ -51,6 +54,7 @@ from sim.model.stages.listing import expire, list_new, repair_wrong_records, rep
 from sim.model.stages.lists import end_spells, list_on_records, list_transfers, update_red_lists
 from sim.model.stages.metrics import collect
 from sim.model.stages.migrate import migrate
+from sim.model.stages.ratings import rate, rating_transfers
 from sim.model.stages.sanction import harm_employees, sanction_and_reward
 from sim.model.stages.score import apply_records, recover
 from sim.seeding import make_generator
@@ -217,12 +221,19 @@ class CreditModel(mesa.Model):
                 list_on_records(rng, population, rules, rules.lists, own, wrong, month, changes)
             update_redlist(population, rules, month)
             update_red_lists(population, rules, rules.lists, month, changes)
+            if kind.rated and rules.ratings.size:  # 4c
+                rate(population, rules, month)
         transfers = {  # 5
             kind.name: sanction_and_reward(populations[kind.name], rules) for kind in kinds
         }
         paid_by_lists: dict[str, ListTransfers] = {  # 5b
             kind.name: list_transfers(populations[kind.name], rules, rules.lists, month)
             for kind in kinds
+        }
+        graded: dict[str, RatingTransfers] = {  # 5c
+            kind.name: rating_transfers(populations[kind.name], rules)
+            for kind in kinds
+            if kind.rated and rules.ratings.size
         }
         for kind in kinds:  # 6
             if kind.employer_kind in populations:
@@ -247,6 +258,7 @@ class CreditModel(mesa.Model):
             moves=moves,
             list_changes=list_changes,
             list_transfers=paid_by_lists,
+            rating_transfers=graded,
         )
         self.latest = collect(  # 9
             self.steps,

@@ -92,6 +92,9 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
     AgentArray("list_mask", np.uint64, 0, "uint64, bit mask",
                "Lists of [lists] the agent is on at the end: bit l for list l in file order "
                "(the spells table holds the details).", column="list_mask"),
+    AgentArray("rating", np.int8, -1, "int8, grade index",
+               "Firm rating at the end: index of `[firm_ratings].grades` in file order (0 the "
+               "best); -1 unrated (citizens, no ratings, no running scheme).", column="rating"),
     AgentArray("repair_cost_yuan", np.float64, 0.0, "float64, yuan",
                "Cost of credit repairs over the run.", column="repair_cost_yuan"),
     AgentArray("false_record_points", np.float64, 0.0, "float64, points",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.discounting import annuity_months
-from sim.model.list_rules import ListTables, compile_lists
+from sim.model.list_rules import ListTables, RatingTables, compile_lists, compile_ratings
 from sim.scenario.schema import ACTORS, Scenario
 
 __all__ = ["RuleTables", "annuity_months", "compile_rules"]
@@ -84,6 +84,7 @@ class RuleTables:
     registration_initial: np.ndarray  # [P] share registered at step 0
     registration_growth: float  # share added per month
     lists: ListTables  # the agencies' lists and memoranda (sim.model.list_rules)
+    ratings: RatingTables  # firm ratings A-D (sim.model.list_rules)
 
     def registered(self, profession: np.ndarray, draw: np.ndarray, step: int) -> np.ndarray:
         """Whether agents are real-name registered at this step (coverage grows to 1)."""
@@ -306,4 +307,5 @@ def compile_rules(scenario: Scenario) -> RuleTables:
         ),
         registration_growth=scenario.registration.monthly_growth,
         lists=compile_lists(scenario),
+        ratings=compile_ratings(scenario),
     )

@@ -108,6 +108,10 @@ UNITS: dict[str, str] = {
     "ListRule.escalation": "multiple of the base burden per re-offence",
     "ListRule.start_month": "step (month)",
     "Memorandum.start_month": "step (month)",
+    "Grade.min_score": "points",
+    "Grade.detection_multiplier": "1 (multiplier)",
+    "Grade.cost_income_share": "profit share per month",
+    "Grade.reward_value_income_share": "profit share per month",
 }
 UNIT_IN_DESCRIPTION = re.compile(
     r"\((yuan(?:/month)?|months?|points|per month|(?:income |profit )?share)\)"
@@ -141,6 +145,10 @@ CROSS_KEY_RULES: dict[str, list[str]] = {
         "A list needs a trigger (`behaviours`, or `score_scheme` with `score_threshold`); "
         "`permanent = true` and `duration_months` contradict each other; a red list has no "
         "sanctions, extension or escalation, a blacklist no rewards. At most 64 lists.",
+    ],
+    "FirmRatings": [
+        "Grades are given best first with falling, distinct `min_score`s and distinct names; "
+        "`listed_grade`, when given, must be one of them.",
     ],
     "Memorandum": [
         "`signatories` must name `[agencies.*]` tables, `lists` blacklists of `[lists.*]`, "

@@ -540,6 +540,7 @@ class Scheme(Frozen):
 
     @model_validator(mode="after")
     def _ordered(self) -> Scheme:
+
         if not self.min_score <= self.base_score <= self.max_score:
             raise ValueError("need min_score <= base_score <= max_score")
         if not self.blacklist_threshold <= self.redlist_threshold:
@@ -550,6 +551,61 @@ class Scheme(Frozen):
                 raise ValueError(
                     f"grade_caps.{behaviour} = {band!r}: unknown band; allowed: {sorted(bands)}"
                 )
+        return self
+
+
+class Grade(Frozen):
+    """A firm rating grade: a score band with its supervision, limits and advantages."""
+
+    name: str = Field(description="Grade name, e.g. A.")
+    min_score: float = Field(description="Lowest score of the grade (points).")
+    detection_multiplier: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Multiplies the detection probability of the firm's violations: lower "
+        "grades are inspected more (rating-dependent supervision). ASSUMPTION.",
+    )
+    cost_income_share: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="Monthly cost of the grade's limits on procurement and market access "
+        "(profit share). ASSUMPTION.",
+    )
+    reward_value_income_share: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="Monthly value of the grade's advantages, e.g. a green channel (profit "
+        "share). ASSUMPTION.",
+    )
+
+
+class FirmRatings(Frozen):
+    """Firm credit ratings (A-D): grades from the firm's score and from its listings."""
+
+    grades: list[Grade] = Field(
+        default_factory=list,
+        description="Grades, best first; a firm's grade is the one whose band holds its score "
+        "(empty: firms are not rated).",
+    )
+    listed_grade: str | None = Field(
+        None, description="A firm on any blacklist is rated this grade or worse."
+    )
+
+    @model_validator(mode="after")
+    def _grades_coherent(self) -> FirmRatings:
+        names = [grade.name for grade in self.grades]
+        if len(set(names)) != len(names):
+            raise ValueError(f"grades: names must differ, got {names}")
+        floors = [grade.min_score for grade in self.grades]
+        if floors != sorted(floors, reverse=True) or len(set(floors)) != len(floors):
+            raise ValueError(f"grades: give them best first with falling min_score, got {floors}")
+        if self.listed_grade is not None and self.listed_grade not in names:
+            raise ValueError(
+                f"listed_grade = {self.listed_grade!r}: unknown grade; allowed: {names}"
+            )
         return self
 
 
@@ -642,6 +698,7 @@ class Scenario(Frozen):
     agencies: dict[str, Agency] = Field(default_factory=dict)
     lists: dict[str, ListRule] = Field(default_factory=dict)
     memoranda: dict[str, Memorandum] = Field(default_factory=dict)
+    firm_ratings: FirmRatings = FirmRatings()
 
     @model_validator(mode="after")
     def _references_exist(self) -> Scenario:
@@ -780,6 +837,8 @@ class Scenario(Frozen):
         for table in ("agencies", "lists", "memoranda", "extends"):
             if not data.get(table):
                 data.pop(table, None)
+        if not data["firm_ratings"]["grades"]:
+            data.pop("firm_ratings")
         if data["decision"]["combined_burden_cap_income_share"] is None:
             data["decision"].pop("combined_burden_cap_income_share")
         for reward in data["rewards"].values():

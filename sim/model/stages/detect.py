@@ -1,11 +1,12 @@
 """Stage 2, detect: which acts are seen, fined and recorded; wrong records.
 
 A violation is detected with the city's probability for that behaviour (enforcement x
-detectability) and fined. It reaches the credit record when the agent is real-name
-registered, the city's scheme is running and scores the behaviour, and the detecting agency
-shares its data (chance `data_sharing`: "joint punishment"). Pro-social acts are recorded
-under the same conditions but need no detection. Registered agents also get wrong records
-at a small rate (false positives), repaired on appeal in the listing stage.
+detectability; for a rated firm, times its grade's `detection_multiplier`) and fined. It
+reaches the credit record when the agent is real-name registered, the city's scheme is
+running and scores the behaviour, and the detecting agency shares its data (chance
+`data_sharing`: "joint punishment"). Pro-social acts are recorded under the same conditions
+but need no detection. Registered agents also get wrong records at a small rate (false
+positives), repaired on appeal in the listing stage.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ def detect(
     agents = acts.agent
     city = population.city[agents]
     scheme = rules.city_scheme[city]
-    seen = rng.random(agents.size) < rules.detection[city, acts.behaviour]
+    chance = rules.detection[city, acts.behaviour]
+    if rules.ratings.size:  # rating-dependent supervision (stage `ratings`)
+        multiplier = rules.ratings.detection_multiplier[population.rating[agents]]
+        chance = np.minimum(chance * multiplier, 1.0)
+    seen = rng.random(agents.size) < chance
     acts.detected = seen & ~acts.prosocial
     registered = rules.registered(
         population.profession[agents], population.registration_draw[agents], step

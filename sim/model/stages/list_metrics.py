@@ -68,6 +68,25 @@ def list_blocked_purchases(
     }
 
 
+def rating_columns(
+    firms: Population, rules: RuleTables, events: StepEvents, people_per_agent: float
+) -> dict[str, float]:
+    """Firms by grade, and the month's yuan of grade limits and advantages (no ratings: {})."""
+    ratings = rules.ratings
+    if ratings.size == 0:
+        return {}
+    counts = np.bincount(firms.rating[firms.rating >= 0], minlength=ratings.size)
+    rated = counts.sum()
+    row = {
+        f"firms_rated__{name}": float(count / rated) if rated else 0.0
+        for name, count in zip(ratings.names, counts, strict=True)
+    }
+    graded = (events.rating_transfers or {}).get("firm")
+    row["firm_rating_cost_yuan"] = (graded.cost_yuan if graded else 0.0) * people_per_agent
+    row["firm_rating_reward_yuan"] = (graded.reward_yuan if graded else 0.0) * people_per_agent
+    return row
+
+
 def list_columns(
     populations: dict[str, Population],
     rules: RuleTables,

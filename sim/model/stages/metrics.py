@@ -14,7 +14,7 @@ import numpy as np
 from sim.model.bitmasks import mask_of
 from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
 from sim.model.memberships import bound_sanctions
-from sim.model.stages.list_metrics import list_blocked_purchases, list_columns
+from sim.model.stages.list_metrics import list_blocked_purchases, list_columns, rating_columns
 
 if TYPE_CHECKING:
     from sim.model.population import Citizens, Population
@@ -230,6 +230,7 @@ def collect(
         row[key] += extra * people_per_agent
     row.update(band_shares(citizens, rules))
     row.update(list_columns(populations, rules, events, people_per_agent))
+    row.update(rating_columns(firms, rules, events, people_per_agent))
     for population, population_acts in ((citizens, acts), (firms, firm_acts)):
         row.update(per_behaviour(population_acts, population.behaviours, rules))
     return row
