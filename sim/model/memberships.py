@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.spells import agent_groups
+
 if TYPE_CHECKING:
     from sim.model.list_rules import ListTables
     from sim.model.population import Population
@@ -58,7 +60,8 @@ def bound_sanctions(
         carried = np.where(
             binds, binding.sanctions[spells.list[rows], spells.city[rows], here], np.uint64(0)
         )
-        np.bitwise_or.at(masks, spells.agent[rows], carried)
+        holders, starts, _ = agent_groups(spells.agent[rows])  # rows ascend: sorted by agent
+        masks[holders] = np.bitwise_or.reduceat(carried, starts)
     return masks[agents]
 
 
@@ -84,12 +87,14 @@ def list_penalty(
     if lists.size == 0:
         return cost
     actor = population.actor_index
+    no_scheme = len(rules.scheme_names)
+    relevant = lists.triggers[:, behaviour] | (lists.score_scheme < no_scheme)
     open_lists = (lists.start_month <= step) & lists.subjects[:, actor] & lists.blacklist
+    open_lists &= relevant
     if not open_lists.any():
         return cost
     city = population.city[agents]
     burden = lists.binding(step).fresh_burden[:, :, actor]  # [L, C]
-    no_scheme = len(rules.scheme_names)
     scheme = rules.city_scheme[city]
     running = rules.scheme_active(step)[city]
     for list_index in np.flatnonzero(open_lists):

@@ -29,13 +29,31 @@ COLUMNS = {
 }
 
 
+def agent_groups(agents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unique agents, start of each agent's run, inverse) of an agent array sorted by agent.
+
+    The spells table is kept sorted by (agent, list), so the agents of any ascending subset
+    of its rows are sorted too: grouping them needs no sort (`np.ufunc.reduceat` over the
+    starts reduces per agent).
+    """
+    if agents.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    first = np.empty(agents.size, dtype=bool)
+    first[0] = True
+    np.not_equal(agents[1:], agents[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return agents[starts], starts, np.cumsum(first) - 1
+
+
 @dataclass
 class Spells:
-    """The sparse table of list memberships of one population (one row per spell)."""
+    """The sparse table of list memberships of one population, sorted by (agent, list)."""
 
     columns: dict[str, np.ndarray] = field(
         default_factory=lambda: {name: np.empty(0, dtype=t) for name, t in COLUMNS.items()}
     )
+    key: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     log_enabled: bool = False
     log: list[dict[str, np.ndarray]] = field(default_factory=list)
 
@@ -48,39 +66,50 @@ class Spells:
     @property
     def size(self) -> int:
         """Number of spells in force."""
-        return int(self.columns["agent"].size)
+        return int(self.key.size)
 
     def add(self, **values: np.ndarray) -> None:
-        """Append spells (every column given, aligned)."""
-        count = np.asarray(values["agent"]).size
+        """Insert spells (every column given, aligned; no (agent, list) already in force)."""
+        agents = np.asarray(values["agent"], dtype=np.int64)
+        count = agents.size
         if count == 0:
             return
+        keys = agents * 64 + np.asarray(values["list"], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        at = np.searchsorted(self.key, keys[order])
+        self.key = np.insert(self.key, at, keys[order])
         for name, dtype in COLUMNS.items():
-            new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (count,))
-            self.columns[name] = np.concatenate([self.columns[name], new])
+            new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (count,))[order]
+            self.columns[name] = np.insert(self.columns[name], at, new)
 
     def end(self, rows: np.ndarray, how: str, step: int, list_mask: np.ndarray) -> None:
         """Remove spells `rows` (clearing their agents' bits), logging how they ended."""
-        rows = np.unique(rows)
+        self.end_many([(rows, how)], step, list_mask)
+
+    def end_many(
+        self, endings: list[tuple[np.ndarray, str]], step: int, list_mask: np.ndarray
+    ) -> None:
+        """Remove several sets of spells at once (disjoint rows), each logged with its end."""
+        parts = [np.asarray(rows, dtype=np.int64) for rows, _ in endings]
+        rows = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         if rows.size == 0:
             return
-        agents, lists = self.columns["agent"][rows], self.columns["list"][rows]
         if self.log_enabled:
-            self.log.append(self._entry(rows, how, step))
+            for part, (_, how) in zip(parts, endings, strict=True):
+                if part.size:
+                    self.log.append(self._entry(np.unique(part), how, step))
+        agents, starts, _ = agent_groups(self.columns["agent"][rows])
+        bits = np.uint64(1) << self.columns["list"][rows].astype(np.uint64)
+        list_mask[agents] &= ~np.bitwise_or.reduceat(bits, starts)
         keep = np.ones(self.size, dtype=bool)
         keep[rows] = False
+        self.key = self.key[keep]
         for name in COLUMNS:
             self.columns[name] = self.columns[name][keep]
-        cleared = np.zeros(list_mask.size, dtype=np.uint64)
-        np.bitwise_or.at(cleared, agents, np.uint64(1) << lists.astype(np.uint64))
-        list_mask &= ~cleared
 
     def rows_of(self, agents: np.ndarray, lists: np.ndarray) -> np.ndarray:
         """Row of the spell of each (agent, list) pair; each pair must be in force."""
-        keys = self.columns["agent"] * 64 + self.columns["list"]
-        order = np.argsort(keys, kind="stable")
-        position = np.searchsorted(keys[order], agents * 64 + lists)
-        return order[position]
+        return np.searchsorted(self.key, np.asarray(agents) * 64 + np.asarray(lists))
 
     def open_log(self, step: int) -> dict[str, np.ndarray]:
         """The spells still in force, as log rows ending `listed` at `step`."""

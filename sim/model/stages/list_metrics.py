@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.model.bitmasks import bits
 from sim.model.events import FALSE_RECORD
+from sim.model.spells import agent_groups
 
 if TYPE_CHECKING:
     from sim.model.events import StepEvents
@@ -25,8 +26,9 @@ QUINTILES = 5
 def multi_listed(population: Population, rules: RuleTables) -> int:
     """Agents on two or more blacklists (a scheme's own and those of [lists]), from the spells."""
     spells = population.spells
-    black = rules.lists.blacklist[spells.list]
-    agents, count = np.unique(spells.agent[black], return_counts=True)
+    rows = np.flatnonzero(rules.lists.blacklist[spells.list])
+    agents, starts, _ = agent_groups(spells.agent[rows])
+    count = np.diff(np.append(starts, rows.size))
     return int(((count + population.blacklisted[agents]) >= 2).sum())
 
 
@@ -156,9 +158,10 @@ def reward_columns(
     by_quintile = np.zeros(QUINTILES)
     if paid is not None and paid.rewarded.size:
         income = citizens.income[paid.rewarded]
-        held = bits(paid.reward_masks, len(lists.reward_names))  # [agents, R]
-        value = held * lists.reward_value[:, citizens.actor_index][None, :] * income[:, None]
-        np.add.at(by_policy, lists.reward_policy, value.sum(axis=0))
+        values = lists.reward_value[:, citizens.actor_index]
+        for r in np.flatnonzero(values > 0):
+            held = ((paid.reward_masks >> np.uint64(r)) & np.uint64(1)).astype(bool)
+            by_policy[lists.reward_policy[r]] += values[r] * income[held].sum()
         by_quintile = np.bincount(
             citizens.income_quintile[paid.rewarded], weights=paid.reward_yuan, minlength=QUINTILES
         )

@@ -44,7 +44,8 @@ from sim.model.events import (
     ListChanges,
     ListTransfers,
 )
-from sim.model.memberships import on_blacklist_rows
+from sim.model.memberships import on_blacklist, on_blacklist_rows
+from sim.model.spells import agent_groups
 
 if TYPE_CHECKING:
     from sim.model.list_rules import ListTables
@@ -69,45 +70,45 @@ def end_spells(
         return
     ticking = np.flatnonzero(~spells.permanent)
     spells.months_left[ticking] -= 1
-    _end(population, spells, ticking[spells.months_left[ticking] <= 0], "expired", step, changes)
-    if spells.size == 0:
-        return
+    alive = np.ones(spells.size, dtype=bool)
+    expired = ticking[spells.months_left[ticking] <= 0]
+    alive[expired] = False
     behaviour = spells.behaviour.astype(np.int64)
     debt = (behaviour >= 0) & rules.repayable[np.maximum(behaviour, 0)]
     honest = spells.cause != FALSE_RECORD
     black = lists.blacklist[spells.list]
     payable = np.flatnonzero(
-        black & debt & honest & lists.delist_on_payment[spells.list] & ~spells.permanent
+        alive & black & debt & honest & lists.delist_on_payment[spells.list] & ~spells.permanent
     )
+    paid = payable[:0]
     if payable.size:
         income = population.income[spells.agent[payable]]
         means = np.clip(1.0 - scenario.income_shocks.subsistence_yuan / income, 0.0, 1.0)
         chance = scenario.decision.repayment_propensity * means
-        _end(population, spells, payable[rng.random(payable.size) < chance], "paid", step, changes)
-    if spells.size == 0:
-        return
-    behaviour = spells.behaviour.astype(np.int64)
-    debt = (behaviour >= 0) & rules.repayable[np.maximum(behaviour, 0)]
+        paid = payable[rng.random(payable.size) < chance]
+        alive[paid] = False
     waited = step - spells.start >= lists.repair_waiting_months[spells.list]
     eligible = np.flatnonzero(
-        (lists.repair_chance[spells.list] > 0)
-        & waited
-        & ~debt
-        & (spells.cause != FALSE_RECORD)
-        & lists.blacklist[spells.list]
+        alive & (lists.repair_chance[spells.list] > 0) & waited & ~debt & honest & black
     )
+    repaired = eligible[:0]
     if eligible.size:
         repaired = eligible[rng.random(eligible.size) < lists.repair_chance[spells.list[eligible]]]
+        alive[repaired] = False
         agents = spells.agent[repaired]
         cost = lists.repair_cost[spells.list[repaired]] * population.income[agents]
         np.add.at(population.repair_cost_yuan, agents, cost)
         changes.months_to_repair += float((step - spells.start[repaired]).sum())
-        _end(population, spells, repaired, "repaired", step, changes)
-    if spells.size and appealed.size:
-        wronged = np.isin(spells.agent, appealed) & (spells.cause == FALSE_RECORD)
-        rows = np.flatnonzero(wronged)
-        changes.months_to_correction += float((step - spells.start[rows]).sum())
-        _end(population, spells, rows, "corrected", step, changes)
+    corrected = expired[:0]
+    if appealed.size:
+        corrected = np.flatnonzero(alive & ~honest & np.isin(spells.agent, appealed))
+        changes.months_to_correction += float((step - spells.start[corrected]).sum())
+    _end_many(
+        population,
+        [(expired, "expired"), (paid, "paid"), (repaired, "repaired"), (corrected, "corrected")],
+        step,
+        changes,
+    )
 
 
 _COUNTER = {
@@ -120,13 +121,19 @@ _COUNTER = {
 }
 
 
-def _end(population, spells, rows, how, step, changes: ListChanges | None) -> None:
-    if rows.size == 0:
-        return
-    if changes is not None and how in _COUNTER:
-        counter = getattr(changes, _COUNTER[how])
-        counter += np.bincount(spells.list[rows], minlength=counter.size)
-    spells.end(rows, how, step, population.list_mask)
+def _end_many(
+    population: Population,
+    endings: list[tuple[np.ndarray, str]],
+    step: int,
+    changes: ListChanges,
+) -> None:
+    """End several disjoint sets of spells in one pass, counting each by list and reason."""
+    spells = population.spells
+    for rows, how in endings:
+        if rows.size:
+            counter = getattr(changes, _COUNTER[how])
+            counter += np.bincount(spells.list[rows], minlength=counter.size)
+    spells.end_many(endings, step, population.list_mask)
 
 
 def list_on_records(
@@ -295,8 +302,9 @@ def update_red_lists(
     if not red.any():
         return
     spells = population.spells
-    listed = on_blacklist_rows(population, lists, spells.agent) & ~lists.blacklist[spells.list]
-    _end(population, spells, np.flatnonzero(listed), "not_clean", step, changes)
+    not_clean = np.flatnonzero(
+        on_blacklist_rows(population, lists, spells.agent) & red[spells.list]
+    )
     actor = population.actor_index
     by_score = np.flatnonzero(
         red
@@ -304,35 +312,35 @@ def update_red_lists(
         & (lists.start_month <= step)
         & lists.subjects[:, actor]
     )
-    if by_score.size == 0:
-        return
-    threshold = np.full(len(rules.scheme_names) + 1, np.inf)
-    city_scheme = rules.city_scheme
-    for list_index in by_score:
-        scheme = lists.score_scheme[list_index]
-        threshold[:] = np.inf
-        threshold[scheme] = lists.score_threshold[list_index]
-        limit = np.where(
-            rules.scheme_active(step) & lists.operates[list_index], threshold[city_scheme], np.inf
+    endings = [(not_clean, "not_clean")]
+    joins: list[tuple[int, np.ndarray]] = []
+    if by_score.size:
+        clean = ~on_blacklist(population, lists) & rules.registered(
+            population.profession, population.registration_draw, step
         )
-        candidates = np.flatnonzero(population.score >= limit[population.city])
-        candidates = candidates[
-            rules.registered(
-                population.profession[candidates], population.registration_draw[candidates], step
+        running = rules.scheme_active(step)
+        leaving = np.ones(spells.size, dtype=bool)
+        leaving[not_clean] = False
+        scored = spells.behaviour == SCORE_TRIGGER
+        for list_index in by_score:
+            where = running & lists.operates[list_index]
+            where &= rules.city_scheme == lists.score_scheme[list_index]
+            eligible = clean & where[population.city]
+            eligible &= population.score >= lists.score_threshold[list_index]
+            members = np.flatnonzero(scored & (spells.list == list_index) & leaving)
+            endings.append((members[~eligible[spells.agent[members]]], "no_longer_eligible"))
+            bit = np.uint64(1) << np.uint64(list_index)
+            joins.append(
+                (list_index, np.flatnonzero(eligible & ((population.list_mask & bit) == 0)))
             )
-            & ~on_blacklist_rows(population, lists, candidates)
-        ]
-        eligible = np.zeros(population.size, dtype=bool)
-        eligible[candidates] = True
-        members = np.flatnonzero((spells.list == list_index) & (spells.behaviour == SCORE_TRIGGER))
-        leaving = members[~eligible[spells.agent[members]]]
-        _end(population, spells, leaving, "no_longer_eligible", step, changes)
-        bit = np.uint64(1) << np.uint64(list_index)
-        joining = candidates[(population.list_mask[candidates] & bit) == 0]
+    _end_many(population, endings, step, changes)
+    if joins:
+        agents = np.concatenate([joining for _, joining in joins])
+        which = np.concatenate([np.full(joining.size, index) for index, joining in joins])
         spells.add(
-            agent=joining,
-            list=list_index,
-            city=population.city[joining],
+            agent=agents,
+            list=which,
+            city=population.city[agents],
             behaviour=SCORE_TRIGGER,
             cause=CHOSEN,
             months_left=0,
@@ -340,8 +348,9 @@ def update_red_lists(
             level=0,
             start=step,
         )
-        population.list_mask[joining] |= bit
-        changes.new[list_index] += joining.size
+        for list_index, joining in joins:
+            population.list_mask[joining] |= np.uint64(1) << np.uint64(list_index)
+            changes.new[list_index] += joining.size
 
 
 def list_transfers(
@@ -365,21 +374,25 @@ def list_transfers(
     binds = binding.binds[spells.list, spells.city, here]
     black = lists.blacklist[spells.list]
     rows = np.flatnonzero(binds & black)
-    agents, inverse = np.unique(spells.agent[rows], return_inverse=True)
-    masks = np.zeros(agents.size, dtype=np.uint64)
+    # rows ascend and the table is sorted by agent: reduce per agent without sorting
+    agents, starts, _ = agent_groups(spells.agent[rows])
     carried = binding.sanctions[spells.list[rows], spells.city[rows], here[rows]]
-    np.bitwise_or.at(masks, inverse, carried)
+    masks = np.bitwise_or.reduceat(carried, starts) if rows.size else carried
     scheme_listed = population.blacklisted[agents]
     scheme = rules.city_scheme[population.listing_city[agents]]
     own = np.where(scheme_listed, lists.scheme_sanctions[scheme], np.uint64(0))
-    published = np.zeros(agents.size, dtype=bool)
-    np.logical_or.at(published, inverse, lists.published[spells.list[rows]])
+    listed_of = spells.list[rows]
+    published = (
+        np.logical_or.reduceat(lists.published[listed_of], starts) if rows.size else listed_of > 0
+    )
     share = lists.mask_cost(masks & ~own, actor)
     share += lists.shame * (published & ~(scheme_listed & rules.published[scheme]))
-    listed_of = spells.list[rows]
-    base = lists.mask_cost(lists.own_sanctions[listed_of], actor)
-    base += lists.shame * lists.published[listed_of]
-    np.add.at(share, inverse, lists.escalation[listed_of] * spells.level[rows] * base)
+    escalated = np.flatnonzero(spells.level[rows] > 0)
+    if escalated.size:
+        of = listed_of[escalated]
+        base = lists.mask_cost(lists.own_sanctions[of], actor) + lists.shame * lists.published[of]
+        owner = np.searchsorted(starts, escalated, side="right") - 1
+        np.add.at(share, owner, lists.escalation[of] * spells.level[rows][escalated] * base)
     if np.isfinite(lists.burden_cap):
         level = population.listing_level[agents]
         scheme_share = np.where(
@@ -392,9 +405,9 @@ def list_transfers(
     population.sanction_cost_yuan[agents] += cost
     population.months_listed[agents[~scheme_listed]] += 1
     red_rows = np.flatnonzero(binds & ~black)
-    rewarded, red_inverse = np.unique(spells.agent[red_rows], return_inverse=True)
-    reward_masks = np.zeros(rewarded.size, dtype=np.uint64)
-    np.bitwise_or.at(reward_masks, red_inverse, lists.own_rewards[spells.list[red_rows]])
+    rewarded, red_starts, _ = agent_groups(spells.agent[red_rows])
+    owned = lists.own_rewards[spells.list[red_rows]]
+    reward_masks = np.bitwise_or.reduceat(owned, red_starts) if red_rows.size else owned
     reward = lists.reward_cost(reward_masks, actor) * population.income[rewarded]
     population.rewards_yuan[rewarded] += reward
     return ListTransfers(agents, masks | own, cost, rewarded, reward, reward_masks)

@@ -85,14 +85,12 @@ def state_codes(citizens: Citizens, rules: RuleTables, month: int = 0) -> np.nda
     if lists.size and spells.size:
         black = lists.blacklist[spells.list]
         from_lists = np.zeros(citizens.size, dtype=np.uint8)
-        np.bitwise_or.at(from_lists, spells.agent[black], np.uint8(1 << 1))
-        np.bitwise_or.at(from_lists, spells.agent[~black], np.uint8(1 << 2))
-        why = spells.cause[black]
-        np.bitwise_or.at(
-            from_lists,
-            spells.agent[black],
-            (((why == INVOLUNTARY) << 3) | ((why == FALSE_RECORD) << 4)).astype(np.uint8),
-        )
+        # each write sets one constant bit, so repeated agents need no ufunc.at
+        from_lists[spells.agent[black]] |= np.uint8(1 << 1)
+        from_lists[spells.agent[~black]] |= np.uint8(1 << 2)
+        why = spells.cause
+        from_lists[spells.agent[black & (why == INVOLUNTARY)]] |= np.uint8(1 << 3)
+        from_lists[spells.agent[black & (why == FALSE_RECORD)]] |= np.uint8(1 << 4)
         banned = np.flatnonzero(citizens.list_mask != 0)
         masks = bound_sanctions(citizens, lists, banned, month)
         flights = (masks & mask_of(list(np.flatnonzero(lists.sanction_flights)))) != 0
