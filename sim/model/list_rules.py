@@ -83,6 +83,11 @@ class ListTables:
         return len(self.names)
 
     @property
+    def red_by_score(self) -> np.ndarray:
+        """[L] bool: red lists whose membership is a score state (no spells)."""
+        return ~self.blacklist & (self.score_scheme < self.scheme_sanctions.size - 1)
+
+    @property
     def black_bits(self) -> np.uint64:
         """Mask of the blacklists."""
         return mask_of(list(np.flatnonzero(self.blacklist)))

@@ -29,6 +29,21 @@ COLUMNS = {
 }
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending, by sort and compare.
+
+    NumPy 2.5's `np.unique` of integers goes through a hash table that is about 50 times
+    slower than sorting at a few hundred thousand values; this is the sort.
+    """
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def agent_groups(agents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(unique agents, start of each agent's run, inverse) of an agent array sorted by agent.
 
@@ -91,13 +106,13 @@ class Spells:
     ) -> None:
         """Remove several sets of spells at once (disjoint rows), each logged with its end."""
         parts = [np.asarray(rows, dtype=np.int64) for rows, _ in endings]
-        rows = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        rows = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         if rows.size == 0:
             return
         if self.log_enabled:
             for part, (_, how) in zip(parts, endings, strict=True):
                 if part.size:
-                    self.log.append(self._entry(np.unique(part), how, step))
+                    self.log.append(self._entry(sorted_unique(part), how, step))
         agents, starts, _ = agent_groups(self.columns["agent"][rows])
         bits = np.uint64(1) << self.columns["list"][rows].astype(np.uint64)
         list_mask[agents] &= ~np.bitwise_or.reduceat(bits, starts)

@@ -401,6 +401,11 @@ class ListRule(Frozen):
             raise ValueError("`score_scheme` and `score_threshold` go together")
         if self.kind == "redlist" and (self.sanctions or self.extension_months or self.escalation):
             raise ValueError("a red list carries rewards, not sanctions, extension or escalation")
+        if self.kind == "redlist" and self.behaviours and self.score_threshold is not None:
+            raise ValueError(
+                "a red list is joined by pro-social `behaviours` or by a score "
+                "(`score_scheme`, `score_threshold`), not both: make two lists"
+            )
         if self.kind == "blacklist" and self.rewards:
             raise ValueError("a blacklist carries sanctions, not rewards")
         return self

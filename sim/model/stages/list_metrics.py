@@ -11,16 +11,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import bits
+from sim.model.bitmasks import bits, mask_of
 from sim.model.events import FALSE_RECORD
 from sim.model.spells import agent_groups
 
 if TYPE_CHECKING:
     from sim.model.events import StepEvents
+    from sim.model.list_rules import ListTables
     from sim.model.population import Population
     from sim.model.rules import RuleTables
 
 QUINTILES = 5
+
+
+def list_members(population: Population, lists: ListTables) -> np.ndarray:
+    """[L] members of each list: its spells, and for a red list by score, its bit holders."""
+    counts = np.bincount(population.spells.list, minlength=lists.size)
+    by_score = np.flatnonzero(lists.red_by_score)
+    if by_score.size:
+        held = population.list_mask[np.flatnonzero(population.list_mask & mask_of(list(by_score)))]
+        for list_index in by_score:
+            bit = np.uint64(1) << np.uint64(list_index)
+            counts[list_index] = np.count_nonzero(held & bit)
+    return counts
 
 
 def multi_listed(population: Population, rules: RuleTables) -> int:
@@ -102,7 +115,7 @@ def list_columns(
     citizens, firms = populations["citizen"], populations["firm"]
     row: dict[str, float] = {}
     members = {
-        kind: np.bincount(population.spells.list, minlength=lists.size)
+        kind: list_members(population, lists)
         for kind, population in (("citizen", citizens), ("firm", firms))
     }
     changes = [events.list_changes[kind] for kind in ("citizen", "firm")]

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.bitmasks import mask_of
 from sim.model.events import (
     CHOSEN,
     FALSE_RECORD,
@@ -44,8 +45,8 @@ from sim.model.events import (
     ListChanges,
     ListTransfers,
 )
-from sim.model.memberships import on_blacklist, on_blacklist_rows
-from sim.model.spells import agent_groups
+from sim.model.memberships import on_blacklist_rows
+from sim.model.spells import agent_groups, sorted_unique
 
 if TYPE_CHECKING:
     from sim.model.list_rules import ListTables
@@ -226,7 +227,7 @@ def _listed_by_score(population, rules, lists, acts, wrongly_recorded, step, ope
     if scored.size == 0 or not (recorded.any() or wrongly_recorded.size):
         return _no_listings()
     truly = acts.agent[recorded]
-    agents = np.unique(np.concatenate([truly, wrongly_recorded]))
+    agents = sorted_unique(np.concatenate([truly, wrongly_recorded]))
     involuntary = np.zeros(population.size, dtype=bool)
     involuntary[truly[acts.involuntary[recorded]]] = True
     chosen = np.zeros(population.size, dtype=bool)
@@ -297,7 +298,12 @@ def update_red_lists(
     step: int,
     changes: ListChanges,
 ) -> None:
-    """Blacklisted agents leave every red list; red lists by score take their eligible."""
+    """Blacklisted agents leave every red list; red lists by score take their eligible.
+
+    A red list by score is a state, not a set of spells: its members are exactly the clean,
+    registered subjects whose score of its scheme is at or above its threshold, recomputed
+    each month as one bit of `list_mask` (joins count as `new`, leavers as `left`).
+    """
     red = ~lists.blacklist
     if not red.any():
         return
@@ -305,52 +311,49 @@ def update_red_lists(
     not_clean = np.flatnonzero(
         on_blacklist_rows(population, lists, spells.agent) & red[spells.list]
     )
+    _end_many(population, [(not_clean, "not_clean")], step, changes)
+    by_score = np.flatnonzero(lists.red_by_score)
+    if by_score.size == 0:
+        return
     actor = population.actor_index
-    by_score = np.flatnonzero(
-        red
-        & (lists.score_scheme < len(rules.scheme_names))
-        & (lists.start_month <= step)
-        & lists.subjects[:, actor]
+    score_bits = mask_of(list(by_score))
+    # only agents that hold a red list by score or reach its lowest threshold can change
+    lowest = lists.score_threshold[by_score].min()
+    agents = np.flatnonzero(
+        ((population.list_mask & score_bits) != 0) | (population.score >= lowest)
     )
-    endings = [(not_clean, "not_clean")]
-    joins: list[tuple[int, np.ndarray]] = []
-    if by_score.size:
-        clean = ~on_blacklist(population, lists) & rules.registered(
-            population.profession, population.registration_draw, step
-        )
-        running = rules.scheme_active(step)
-        leaving = np.ones(spells.size, dtype=bool)
-        leaving[not_clean] = False
-        scored = spells.behaviour == SCORE_TRIGGER
+    held = population.list_mask[agents] & score_bits
+    city = population.city[agents]
+    clean = ~on_blacklist_rows(population, lists, agents) & rules.registered(
+        population.profession[agents], population.registration_draw[agents], step
+    )
+    running = rules.scheme_active(step)
+    qualified = np.zeros(agents.size, dtype=np.uint64)
+    for scheme in sorted_unique(lists.score_scheme[by_score]):
+        # the scheme's red lists from the lowest threshold up: a score at or above the k-th
+        # lowest threshold qualifies for the k lowest (one search per agent, not one per list)
+        of_scheme = by_score[lists.score_scheme[by_score] == scheme]
+        of_scheme = of_scheme[np.argsort(lists.score_threshold[of_scheme], kind="stable")]
+        bits = np.uint64(1) << of_scheme.astype(np.uint64)
+        prefix = np.concatenate([[np.uint64(0)], np.bitwise_or.accumulate(bits)])
+        usable = lists.operates[of_scheme] & running[None, :]  # [lists, C]
+        usable &= (rules.city_scheme == scheme)[None, :]
+        usable &= (lists.start_month[of_scheme] <= step)[:, None]
+        usable &= lists.subjects[of_scheme, actor][:, None]
+        by_city = np.bitwise_or.reduce(np.where(usable, bits[:, None], np.uint64(0)), axis=0)
+        thresholds = lists.score_threshold[of_scheme]
+        rank = np.searchsorted(thresholds, population.score[agents], side="right")
+        qualified |= prefix[rank] & by_city[city]
+    qualified = np.where(clean, qualified, np.uint64(0))
+    changed = np.flatnonzero(held ^ qualified)
+    if changed.size:
+        before, after = held[changed], qualified[changed]
         for list_index in by_score:
-            where = running & lists.operates[list_index]
-            where &= rules.city_scheme == lists.score_scheme[list_index]
-            eligible = clean & where[population.city]
-            eligible &= population.score >= lists.score_threshold[list_index]
-            members = np.flatnonzero(scored & (spells.list == list_index) & leaving)
-            endings.append((members[~eligible[spells.agent[members]]], "no_longer_eligible"))
             bit = np.uint64(1) << np.uint64(list_index)
-            joins.append(
-                (list_index, np.flatnonzero(eligible & ((population.list_mask & bit) == 0)))
-            )
-    _end_many(population, endings, step, changes)
-    if joins:
-        agents = np.concatenate([joining for _, joining in joins])
-        which = np.concatenate([np.full(joining.size, index) for index, joining in joins])
-        spells.add(
-            agent=agents,
-            list=which,
-            city=population.city[agents],
-            behaviour=SCORE_TRIGGER,
-            cause=CHOSEN,
-            months_left=0,
-            permanent=True,  # no end date: it lasts while the score holds
-            level=0,
-            start=step,
-        )
-        for list_index, joining in joins:
-            population.list_mask[joining] |= np.uint64(1) << np.uint64(list_index)
-            changes.new[list_index] += joining.size
+            changes.new[list_index] += int(np.count_nonzero(after & ~before & bit))
+            changes.left[list_index] += int(np.count_nonzero(before & ~after & bit))
+        rows = agents[changed]
+        population.list_mask[rows] = (population.list_mask[rows] & ~score_bits) | after
 
 
 def list_transfers(
@@ -366,7 +369,7 @@ def list_transfers(
     add at most what is left under the cap.
     """
     spells = population.spells
-    if spells.size == 0:
+    if spells.size == 0 and not lists.red_by_score.any():
         return NO_LIST_TRANSFERS
     actor = population.actor_index
     binding = lists.binding(step)
@@ -405,9 +408,32 @@ def list_transfers(
     population.sanction_cost_yuan[agents] += cost
     population.months_listed[agents[~scheme_listed]] += 1
     red_rows = np.flatnonzero(binds & ~black)
-    rewarded, red_starts, _ = agent_groups(spells.agent[red_rows])
-    owned = lists.own_rewards[spells.list[red_rows]]
-    reward_masks = np.bitwise_or.reduceat(owned, red_starts) if red_rows.size else owned
+    rewarded, reward_masks = red_list_rewards(population, lists, red_rows)
     reward = lists.reward_cost(reward_masks, actor) * population.income[rewarded]
     population.rewards_yuan[rewarded] += reward
     return ListTransfers(agents, masks | own, cost, rewarded, reward, reward_masks)
+
+
+def red_list_rewards(
+    population: Population, lists: ListTables, red_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(agents, reward masks) of the members of red lists: by spells (`red_rows`) and by score."""
+    spells = population.spells
+    agents, starts, _ = agent_groups(spells.agent[red_rows])
+    owned = lists.own_rewards[spells.list[red_rows]]
+    masks = np.bitwise_or.reduceat(owned, starts) if red_rows.size else owned
+    by_score = np.flatnonzero(lists.red_by_score)
+    if by_score.size == 0:
+        return agents, masks
+    score_bits = mask_of(list(by_score))
+    holders = np.flatnonzero(population.list_mask & score_bits)
+    held = population.list_mask[holders]
+    scored = np.zeros(holders.size, dtype=np.uint64)
+    for list_index in by_score:
+        has = (held >> np.uint64(list_index)) & np.uint64(1)
+        scored |= np.where(has == 1, lists.own_rewards[list_index], np.uint64(0))
+    everyone = np.concatenate([agents, holders])
+    order = np.argsort(everyone, kind="stable")  # two sorted runs: a linear merge
+    merged, merged_starts, _ = agent_groups(everyone[order])
+    all_masks = np.concatenate([masks, scored])[order]
+    return merged, np.bitwise_or.reduceat(all_masks, merged_starts) if merged.size else all_masks

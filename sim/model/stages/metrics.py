@@ -82,16 +82,17 @@ def state_codes(citizens: Citizens, rules: RuleTables, month: int = 0) -> np.nda
     code[listed] |= extra
     lists = rules.lists
     spells = citizens.spells
-    if lists.size and spells.size:
+    if lists.size and citizens.list_mask.any():
         black = lists.blacklist[spells.list]
         from_lists = np.zeros(citizens.size, dtype=np.uint8)
+        red_bits = mask_of(list(np.flatnonzero(~lists.blacklist)))
+        from_lists |= ((citizens.list_mask & lists.black_bits) != 0).view(np.uint8) << 1
+        from_lists |= ((citizens.list_mask & red_bits) != 0).view(np.uint8) << 2
         # each write sets one constant bit, so repeated agents need no ufunc.at
-        from_lists[spells.agent[black]] |= np.uint8(1 << 1)
-        from_lists[spells.agent[~black]] |= np.uint8(1 << 2)
         why = spells.cause
         from_lists[spells.agent[black & (why == INVOLUNTARY)]] |= np.uint8(1 << 3)
         from_lists[spells.agent[black & (why == FALSE_RECORD)]] |= np.uint8(1 << 4)
-        banned = np.flatnonzero(citizens.list_mask != 0)
+        banned = np.flatnonzero(citizens.list_mask & lists.black_bits)
         masks = bound_sanctions(citizens, lists, banned, month)
         flights = (masks & mask_of(list(np.flatnonzero(lists.sanction_flights)))) != 0
         trains = (masks & mask_of(list(np.flatnonzero(lists.sanction_trains)))) != 0
