@@ -60,6 +60,7 @@ class ListTables:
     listing_value: np.ndarray  # [L, B+1] discounted months of one listing
     sanction_names: tuple[str, ...]
     sanction_cost: np.ndarray  # [K, A] income share per month
+    sanction_actor: np.ndarray  # [K] ACTORS index of who bears it
     sanction_flights: np.ndarray  # [K] bool
     sanction_trains: np.ndarray  # [K] bool
     sanction_blocked: np.ndarray  # [K] blocked ticket purchases per month
@@ -237,6 +238,10 @@ def compile_lists(scenario: Scenario) -> ListTables:
         ),
         sanction_names=sanction_names,
         sanction_cost=sanction_cost,
+        sanction_actor=np.array(
+            [ACTORS.index(scenario.sanctions[n].applies_to) for n in sanction_names],
+            dtype=np.int64,
+        ),
         sanction_flights=np.array(
             [scenario.sanctions[n].restricts == "flights" for n in sanction_names], dtype=bool
         ),

@@ -107,7 +107,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def run_report(run_dir: Path) -> Report:
-    """The report of one run: time series, cities, income quintiles."""
+    """The report of one run: time series, cities, income quintiles (and lists, if any)."""
     run_dir = Path(run_dir)
     manifest = _read_json(run_dir / layout.MANIFEST)
     timeseries, quintiles = read_runs([run_dir])
@@ -120,6 +120,10 @@ def run_report(run_dir: Path) -> Report:
     if len(charts.city_names(timeseries)) > 1:
         report.charts.append(Chart("by_city", charts.by_city_over_time(timeseries)))
     report.charts.append(Chart("by_income", charts.by_income_quintile(quintiles)))
+    if charts.list_names(timeseries):
+        lists = manifest.get("scenario", {}).get("lists", {})
+        report.charts.append(Chart("lists", charts.lists_side_by_side(timeseries, lists)))
+        report.charts.append(Chart("restrictions", charts.restrictions_by_sanction(timeseries)))
     return report
 
 

@@ -74,12 +74,40 @@ def run_summary(
         )
     else:
         sentences.append(f"{labels.percent(last['redlisted_share'])} of citizens were red-listed.")
+    sentences.extend(lists_sentences(scenario, timeseries))
     if len(cities) > 1:
         final = {city: last[f"compliance_rate__{city}"] for city in cities}
         best, worst = max(final, key=final.get), min(final, key=final.get)
         sentences.append(
             f"Compliance at the end was highest in {best} ({labels.percent(final[best])}) and "
             f"lowest in {worst} ({labels.percent(final[worst])})."
+        )
+    return sentences
+
+
+def lists_sentences(scenario: dict[str, Any], timeseries: pd.DataFrame) -> list[str]:
+    """What the agencies' lists held at the end (nothing when the scenario has none)."""
+    table = charts.lists_table(timeseries)
+    if table.empty:
+        return []
+    kinds = {
+        name: spec.get("kind", "blacklist") for name, spec in scenario.get("lists", {}).items()
+    }
+    black = table[table["list"].map(kinds.get) != "redlist"]
+    last = timeseries.iloc[-1]
+    red = len(table) - len(black)
+    sentences = [
+        f"The scenario has {len(black)} blacklist{'s' * (len(black) != 1)} and {red} red "
+        f"list{'s' * (red != 1)}; at the end {int((black['people'] > 0).sum())} blacklists "
+        f"held people and {int((black['people'] + black['firms'] == 0).sum())} held nobody."
+    ]
+    if len(black) and black["people"].max() > 0:
+        top = black.sort_values("people", ascending=False, kind="stable").iloc[0]
+        sentences.append(
+            f"The largest blacklist was {top['list'].replace('_', ' ')} "
+            f"({labels.people(top['people'])} people); "
+            f"{labels.people(last.get('multi_listed_people', 0.0))} people were on two or more "
+            "blacklists."
         )
     return sentences
 

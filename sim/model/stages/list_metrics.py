@@ -153,7 +153,8 @@ def list_columns(
         else np.zeros(len(lists.sanction_names))
     )
     for k, name in enumerate(lists.sanction_names):
-        row[f"restricted_people__{name}"] = float(borne[k]) * people_per_agent
+        if lists.sanction_actor[k] == citizens.actor_index:
+            row[f"restricted_people__{name}"] = float(borne[k]) * people_per_agent
     moves = events.moves["citizen"]
     row["list_members_moved"] = moves.list_members_moved
     row["list_escaped"] = moves.list_escaped

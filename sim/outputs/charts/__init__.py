@@ -26,6 +26,12 @@ from sim.outputs.charts.experiments import (
     tradeoff,
     tradeoff_data,
 )
+from sim.outputs.charts.lists import (
+    list_names,
+    lists_side_by_side,
+    lists_table,
+    restrictions_by_sanction,
+)
 from sim.outputs.charts.runs import (
     TIME_SERIES,
     by_city_over_time,
@@ -52,11 +58,15 @@ __all__ = [
     "compliance_over_time",
     "design_order",
     "finished",
+    "list_names",
+    "lists_side_by_side",
+    "lists_table",
     "mean_ci",
     "morris_screening",
     "over_time_data",
     "over_time_panels",
     "quintile_table",
+    "restrictions_by_sanction",
     "second_order_matrix",
     "sensitivity_bars",
     "sweep_heatmap",
