@@ -225,6 +225,12 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             (f"{name}: cost per agent-step 1M / 100k (wall)", growth["ratio"], "<=", 1.5),
             (f"{name}: cost per agent-step 1M / 100k (CPU)", growth["ratio_cpu"], "<=", 1.5),
         ]
+    full = {(row["scenario"], row["citizens"]): row for row in report["full_model"]}
+    with_lists = full[("national_2018_lists", 1_000_000)]["run_seconds"]
+    national = full[("national_2018", 1_000_000)]["run_seconds"]
+    checks.append(
+        ("national with its lists / national, 1M x 120 (wall)", with_lists / national, "<=", 1.5)
+    )
     checks += [
         ("core rule, 100k: speed-up vs per-agent (wall)", core[100_000]["speedup"], ">=", 50.0),
         ("core rule, 100k: speed-up vs per-agent (CPU)", core[100_000]["speedup_cpu"], ">=", 50.0),

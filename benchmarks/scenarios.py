@@ -1,9 +1,11 @@
 """The scenarios the benchmarks run: the full model and the core rule alone.
 
-The full model is run on two scenarios: `scenarios/national_2018.toml` (the national court
-defaulter list: one jurisdiction, so no migration) and ALL_MECHANISMS, built in here, with
+The full model is run on three scenarios: `scenarios/national_2018.toml` (the national court
+defaulter list: one jurisdiction, so no migration), ALL_MECHANISMS, built in here, with
 every mechanism switched on (several cities and schemes, a pilot zone, a national scheme,
-firms that harm employees, migration, wrong records, rewards, varied risk attitudes).
+firms that harm employees, migration, wrong records, rewards, varied risk attitudes), and
+`scenarios/national_2018_lists.toml` (the national structure: 27 blacklists, 8 red lists, a
+memorandum, 38 behaviours).
 The core rule is one citizen violation in one city: decide, detect, score, list. It is what
 `benchmarks.per_agent_mesa` implements agent by agent, so the two can be timed side by side.
 """
@@ -109,7 +111,8 @@ ALL_MECHANISMS_DATA: dict[str, Any] = {
 }
 
 
-FULL_MODELS = ("national_2018", "all_mechanisms")
+NATIONAL_LISTS_SCENARIO = ROOT / "scenarios" / "national_2018_lists.toml"
+FULL_MODELS = ("national_2018", "all_mechanisms", "national_2018_lists")
 
 
 def full_model_scenario(citizens: int, steps: int, name: str = FULL_MODELS[0]) -> Scenario:
@@ -126,6 +129,8 @@ def full_model_scenario(citizens: int, steps: int, name: str = FULL_MODELS[0]) -
         raise ValueError(f"unknown full model {name!r}; allowed: {FULL_MODELS}")
     if name == "national_2018" and NATIONAL_SCENARIO.exists():
         return load_scenario(NATIONAL_SCENARIO, overrides)
+    if name == "national_2018_lists":
+        return load_scenario(NATIONAL_LISTS_SCENARIO, overrides)
     return scenario_from_data(apply_overrides(ALL_MECHANISMS_DATA, overrides), "<all_mechanisms>")
 
 
@@ -133,6 +138,8 @@ def full_model_source(name: str = FULL_MODELS[0]) -> str:
     """Where a full-model scenario comes from, for the report."""
     if name == "national_2018" and NATIONAL_SCENARIO.exists():
         return str(NATIONAL_SCENARIO.relative_to(ROOT))
+    if name == "national_2018_lists":
+        return str(NATIONAL_LISTS_SCENARIO.relative_to(ROOT))
     return "benchmarks/scenarios.py: ALL_MECHANISMS_DATA"
 
 

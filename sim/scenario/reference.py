@@ -144,7 +144,9 @@ CROSS_KEY_RULES: dict[str, list[str]] = {
         "`sanctions`, `rewards`, `cities` and `score_scheme` must name tables of their kind.",
         "A list needs a trigger (`behaviours`, or `score_scheme` with `score_threshold`); "
         "`permanent = true` and `duration_months` contradict each other; a red list has no "
-        "sanctions, extension or escalation, a blacklist no rewards. At most 64 lists.",
+        "sanctions, extension or escalation, a blacklist no rewards; a red list is joined by "
+        "`behaviours` or by a score, not both (a red list by score is a state: its members "
+        "are recomputed each month). At most 64 lists.",
     ],
     "FirmRatings": [
         "Grades are given best first with falling, distinct `min_score`s and distinct names; "
