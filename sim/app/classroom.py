@@ -37,6 +37,9 @@ class Snapshot:
     sample_causes: tuple[str, ...]
     sample_hover: tuple[str, ...]
     step_seconds: float
+    list_names: tuple[str, ...] = ()  # the scenario's [lists], in file order
+    red_lists: frozenset[str] = frozenset()  # which of them are red lists
+    firm_lists: frozenset[str] = frozenset()  # which of them list firms only
 
 
 @dataclass
@@ -157,4 +160,11 @@ class Classroom:
                 sample_causes=causes,
                 sample_hover=hover,
                 step_seconds=self.step_seconds,
+                list_names=tuple(config.lists),
+                red_lists=frozenset(
+                    name for name, rule in config.lists.items() if rule.kind == "redlist"
+                ),
+                firm_lists=frozenset(
+                    name for name, rule in config.lists.items() if rule.subjects == "firm"
+                ),
             )

@@ -165,9 +165,65 @@ def population_figure(snapshot: Snapshot) -> Figure:
     return {"data": data, "layout": layout}
 
 
+LIST_PEOPLE = "list_people__"
+
+
+def lists_figure(snapshot: Snapshot) -> Figure:
+    """This month, every list side by side: people on it (blacklists dark, red lists gold).
+
+    Before the first month every list is shown, at 0, so the structure is seen at once.
+    """
+    names = list(snapshot.list_names)
+    last = snapshot.timeseries.iloc[-1] if len(snapshot.timeseries) else None
+    counts = [float(last[f"{LIST_PEOPLE}{n}"]) if last is not None else 0.0 for n in names]
+    firms = [float(last[f"list_firms__{n}"]) if last is not None else 0.0 for n in names]
+    # horizontal bars are drawn bottom-up: red lists at the bottom, the largest blacklist on top
+    order = sorted(range(len(names)), key=lambda i: (names[i] not in snapshot.red_lists, counts[i]))
+    labels = [names[i].replace("_", " ") for i in order]
+    values = [counts[i] for i in order]
+    text = [
+        f"firms only: {firms[i]:,.0f} firms"
+        if names[i] in snapshot.firm_lists
+        else (f"{counts[i]:,.0f}" if counts[i] > 0 else "nobody")
+        for i in order
+    ]
+    colours = [REDLISTED if names[i] in snapshot.red_lists else BLACKLISTED for i in order]
+    layout = _layout(
+        "The lists side by side: people on each this month",
+        "",
+        height=max(290, 22 * len(names) + 90),
+        percent=False,
+    )
+    layout["xaxis"] = {
+        **AXIS,
+        "rangemode": "tozero",
+        "separatethousands": True,
+        "exponentformat": "none",
+        "title": {"text": "people"},
+    }
+    layout["yaxis"] = {**AXIS, "automargin": True}
+    layout["margin"] = {"l": 10, "r": 60, "t": 40, "b": 30}
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "x": values,
+            "y": labels,
+            "marker": {"color": colours},
+            "text": text,
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "<b>%{y}</b><br>%{text}<extra></extra>",
+            "showlegend": False,
+        }
+    ]
+    return {"data": data, "layout": layout}
+
+
 def figures(snapshot: Snapshot) -> dict[str, Figure]:
-    """Every chart of the page, by name."""
-    return {
+    """Every chart of the page, by name (`lists` only when the scenario has lists)."""
+    extra = {"lists": lists_figure(snapshot)} if snapshot.list_names else {}
+    return extra | {
         "compliance": line_figure(
             snapshot,
             "Compliance: who broke no rule this month",

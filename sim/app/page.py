@@ -284,6 +284,8 @@ def Page() -> None:
         with solara.ColumnsResponsive(default=12, large=6):
             for name in ("compliance", "exclusion", "causes", "income"):
                 Chart(charts[name], name)
+        if "lists" in charts:
+            Chart(charts["lists"], "lists")
         with solara.ColumnsResponsive(default=12, large=6):
             Chart(charts["population"], "population")
             with solara.Card("Cities", margin=0):

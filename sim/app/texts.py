@@ -62,6 +62,9 @@ CHART_HELP = {
     "income: no choice) and listed by mistake (a wrong record not yet repaired on appeal).",
     "income": "Blacklisted, listed for poverty and red-listed, in each fifth of the "
     "population from poorest (Q1) to richest (Q5). Who pays, who gains?",
+    "lists": f"Every list of the scenario side by side: how many people are on each this month "
+    f"({colour_name(BLACKLISTED)}: blacklists, held by courts, tax offices, regulators...; "
+    f"{colour_name(REDLISTED)}: red lists that reward). One person can be on several lists.",
     "population": f"Each mark is one citizen. {colour_name(COMPLIANT).capitalize()}: compliant. "
     f"{colour_name(VIOLATING).capitalize()}: broke a rule this month. "
     f"{colour_name(BLACKLISTED).capitalize()}: blacklisted (square: chose to; diamond: too "

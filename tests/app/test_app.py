@@ -457,3 +457,40 @@ def test_a_port_in_use_is_one_message_and_exit_2():
     assert result.returncode == 2
     assert f"--port {port}: cannot listen there" in result.stderr
     assert "another creditsim app" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_scenario_with_lists_shows_every_list_side_by_side():
+    scenario = load_named("yangtze_delta_pilot")
+    classroom = Classroom(scenario, replace(levers_of(scenario), citizens=2_000))
+    for _ in range(8):
+        classroom.step()
+    snapshot = classroom.snapshot()
+    chart = figures(snapshot)["lists"]
+    (bars,) = chart["data"]
+    last = snapshot.timeseries.iloc[-1]
+    assert sorted(label.replace(" ", "_") for label in bars["y"]) == sorted(scenario.lists)
+    for label, value, text in zip(bars["y"], bars["x"], bars["text"], strict=True):
+        name = label.replace(" ", "_")
+        assert value == last[f"list_people__{name}"]
+        if scenario.lists[name].subjects == "firm":
+            assert text == f"firms only: {last[f'list_firms__{name}']:,.0f} firms"
+        else:
+            assert text == (f"{value:,.0f}" if value > 0 else "nobody")
+    assert bars["y"][0] == "yrd red list"  # red lists at the bottom, in the red-list colour
+    assert "lists" not in figures(Classroom(make_scenario(), levers_of(make_scenario())).snapshot())
+    json.loads(json.dumps(chart, allow_nan=False))
+
+
+@browser
+@pytest.mark.browser
+def test_picking_a_scenario_with_lists_shows_the_lists_chart(page):
+    page, problems = page
+    page.get_by_label("Scenario", exact=True).click(force=True)
+    page.get_by_role("option", name="yangtze_delta_pilot", exact=True).click()
+    page.get_by_text("Month 0 of").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => (document.querySelector('.chart-lists') || {textContent: ''})"
+        ".textContent.includes('court defaulters')",
+        timeout=30_000,
+    )
+    assert problems == []
