@@ -35,6 +35,7 @@ import pandas as pd
 
 from sim.errors import ScenarioError
 from sim.model.agents import Citizen, Firm, PopulationAgent
+from sim.model.collector import TIMESERIES, TimeSeriesCollector
 from sim.model.events import (
     NO_MOVES,
     Acts,
@@ -62,7 +63,6 @@ from sim.seeding import make_generator
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
-TIMESERIES = "timeseries"
 NORM_BURN_IN_ROUNDS = 24  # ASSUMPTION: enough for the share to settle at documented weights
 NORM_TOLERANCE = 0.002  # change of the violation share that counts as settled
 
@@ -73,7 +73,8 @@ class CreditModel(mesa.Model):
     Args:
         scenario: the validated scenario.
         seed: master seed (default: the scenario's); ignored when `rng` is given.
-        rng: a ready Generator, e.g. from `sim.seeding.make_generator(seed, design, rep)`.
+        rng: a ready Generator, e.g. from `sim.seeding.make_generator(seed, design, rep)`,
+            or an integer seed (as `mesa.batch_run` passes it).
         kinds: the actor kinds to simulate, in stepping order (default: citizens, firms).
         log_spells: keep every ended spell of the agencies' lists (for the spell log).
     """
@@ -82,12 +83,14 @@ class CreditModel(mesa.Model):
         self,
         scenario: Scenario,
         seed: int | None = None,
-        rng: np.random.Generator | None = None,
+        rng: np.random.Generator | int | None = None,
         kinds: tuple[ActorKind, ...] = KINDS,
         log_spells: bool = False,
     ) -> None:
         if rng is None:
             rng = make_generator(scenario.simulation.seed if seed is None else seed)
+        elif not isinstance(rng, np.random.Generator):
+            rng = make_generator(int(rng))
         super().__init__(rng=rng)
         self.config = scenario
         self.rules: RuleTables = compile_rules(scenario)
@@ -111,7 +114,7 @@ class CreditModel(mesa.Model):
         self.population_agents = {
             name: PopulationAgent(self, population) for name, population in built.items()
         }
-        self.datacollector: mesa.DataCollector | None = None
+        self.datacollector: TimeSeriesCollector | None = None
         self.latest: dict[str, float] = {}
 
     def _initialise_norms(self, populations: dict[str, Population]) -> None:
@@ -269,8 +272,9 @@ class CreditModel(mesa.Model):
             scenario.simulation.start_year,
         )
         if self.datacollector is None:
-            self.datacollector = mesa.DataCollector(tables={TIMESERIES: list(self.latest)})
-        self.datacollector.add_table_row(TIMESERIES, self.latest)
+            self.datacollector = TimeSeriesCollector(list(self.latest))
+        self.datacollector.collect(self)
+        self.running = self.steps < scenario.simulation.steps
 
     def timeseries(self) -> pd.DataFrame:
         """The outcome table so far: one row per step."""
