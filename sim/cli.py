@@ -67,9 +67,11 @@ SetOption = Annotated[
 
 
 def _warn_of(scenario: Scenario, path: Path) -> None:
-    """Print the scenario's own caveat, if it has one, on stderr."""
+    """Print the scenario's own caveat and what looks unintended, on stderr."""
     if scenario.simulation.warning:
         typer.echo(f"warning: {path}: {scenario.simulation.warning}", err=True)
+    for problem in scenario.warnings():
+        typer.echo(f"warning: {path}: {problem}", err=True)
 
 
 @app.command()

@@ -25,6 +25,7 @@ class Case:
     path: tuple[str | int, ...]
     value: Any
     must_name: str | None = None
+    meant: str | None = None  # a misspelt key: the key that was meant
 
     @property
     def named(self) -> str:
@@ -140,7 +141,9 @@ def _walk(
             present = [key for key in properties if key in value]
             if present and node.get("additionalProperties") is False:
                 typo = misspelt(present[0], keys)
-                found.append(Case("misspelt key", (*path, typo), value[present[0]]))
+                found.append(
+                    Case("misspelt key", (*path, typo), value[present[0]], meant=present[0])
+                )
             for key in present:
                 _walk(schema, properties[key], value[key], (*path, key), found)
         elif isinstance(entries, dict):

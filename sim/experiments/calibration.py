@@ -157,7 +157,7 @@ def load_calibration(path: str | Path) -> Calibration:
     try:
         spec = CalibrationFile.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(describe_validation_error(str(path), error)) from None
+        raise ScenarioError(describe_validation_error(str(path), error, CalibrationFile)) from None
     scenario_path = (path.parent / spec.calibration.scenario).resolve()
     calibration = Calibration(spec, path, scenario_path, read_scenario_data(scenario_path))
     start = {name: _middle(p) for name, p in spec.parameters.items()}

@@ -321,7 +321,7 @@ def load_experiment(path: str | Path) -> Experiment:
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(describe_validation_error(str(path), error)) from None
+        raise ScenarioError(describe_validation_error(str(path), error, ExperimentFile)) from None
     scenario_path = (path.parent / spec.experiment.scenario).resolve()
     if not scenario_path.is_file():
         raise ScenarioError(

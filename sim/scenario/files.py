@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError, describe_validation_error
 from sim.scenario.schema import Scenario
+from sim.scenario.units import unit_of
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -159,7 +160,8 @@ def scenario_from_data(data: dict[str, Any], source: str = "<scenario>") -> Scen
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(describe_validation_error(source, error)) from None
+        message = describe_validation_error(source, error, Scenario, unit_of)
+        raise ScenarioError(message) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

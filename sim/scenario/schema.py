@@ -16,11 +16,18 @@ Money is in yuan; decision terms are in months of the agent's own income ("incom
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def did_you_mean(name: str, allowed: object) -> str:
+    """' did you mean `x`?' for the closest allowed name, or '' when none is close."""
+    close = difflib.get_close_matches(str(name), [str(a) for a in allowed], n=1, cutoff=0.6)
+    return f" did you mean `{close[0]}`?" if close else ""
 
 
 class Frozen(BaseModel):
@@ -729,14 +736,14 @@ class Scenario(Frozen):
                 for ref in used:
                     if ref not in known[kind]:
                         problems.append(
-                            f"schemes.{name}.{key}: unknown {kind} {ref!r}; "
-                            f"allowed: {sorted(known[kind])}"
+                            f"schemes.{name}.{key}: unknown {kind} {ref!r};"
+                            f"{did_you_mean(ref, known[kind])} allowed: {sorted(known[kind])}"
                         )
         for name, city in self.cities.items():
             if city.scheme is not None and city.scheme not in self.schemes:
                 problems.append(
-                    f"cities.{name}.scheme: unknown scheme {city.scheme!r}; "
-                    f"allowed: {sorted(self.schemes)}"
+                    f"cities.{name}.scheme: unknown scheme {city.scheme!r};"
+                    f"{did_you_mean(city.scheme, self.schemes)} allowed: {sorted(self.schemes)}"
                 )
         zone_of: dict[str, str] = {}
         for name, zone in self.zones.items():
@@ -749,13 +756,14 @@ class Scenario(Frozen):
                 zone_of[member] = name
                 if member not in self.cities:
                     problems.append(
-                        f"zones.{name}.members: unknown city {member!r}; "
-                        f"allowed: {sorted(self.cities)}"
+                        f"zones.{name}.members: unknown city {member!r};"
+                        f"{did_you_mean(member, self.cities)} allowed: {sorted(self.cities)}"
                     )
             for behaviour in zone.behaviours:
                 if behaviour not in self.behaviours:
                     problems.append(
-                        f"zones.{name}.behaviours: unknown behaviour {behaviour!r}; "
+                        f"zones.{name}.behaviours: unknown behaviour {behaviour!r};"
+                        f"{did_you_mean(behaviour, self.behaviours)} "
                         f"allowed: {sorted(self.behaviours)}"
                     )
         professions = set(self.population.professions)
@@ -784,7 +792,10 @@ class Scenario(Frozen):
         def check(key: str, kind: str, used: list[str] | dict, allowed: set[str]) -> None:
             for ref in used:
                 if ref not in allowed:
-                    problems.append(f"{key}: unknown {kind} {ref!r}; allowed: {sorted(allowed)}")
+                    problems.append(
+                        f"{key}: unknown {kind} {ref!r};{did_you_mean(ref, allowed)} "
+                        f"allowed: {sorted(allowed)}"
+                    )
 
         if len(self.lists) > MAX_LISTS:
             problems.append(f"lists: {len(self.lists)} lists; at most {MAX_LISTS} are allowed")
@@ -828,6 +839,34 @@ class Scenario(Frozen):
             check(f"{key}.cities", "city", memo.cities, set(self.cities))
             check(f"{key}.zones", "zone", memo.zones, set(self.zones))
         return problems
+
+    def warnings(self) -> list[str]:
+        """Things that are allowed but probably not meant (printed, never refused)."""
+        found = []
+        used = {
+            behaviour
+            for scheme in self.schemes.values()
+            for behaviour in (
+                *scheme.points,
+                *scheme.blacklist_behaviours,
+                *scheme.grade_caps,
+            )
+        } | {behaviour for rule in self.lists.values() for behaviour in rule.behaviours}
+        for name in self.behaviours:
+            if name not in used:
+                found.append(
+                    f"behaviours.{name}: no scheme scores it and no list is triggered by it, so "
+                    "it is fined when detected but never recorded or listed"
+                )
+        for name, scheme in self.schemes.items():
+            if scheme.blacklist_permanent:
+                for key in ("blacklist_duration_months", "blacklist_duration_by_behaviour"):
+                    if key in scheme.model_fields_set:
+                        found.append(
+                            f"schemes.{name}.{key}: has no effect, the scheme's blacklist is "
+                            "permanent (blacklist_permanent = true)"
+                        )
+        return found
 
     def digest(self) -> str:
         """SHA-256 of the scenario as run (canonical JSON).

@@ -9,6 +9,7 @@ the command line and as `--set`.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,13 @@ def test_every_case_is_refused_naming_its_key(stem: str):
             scenario_from_data(case.applied(document), f"{stem}.toml")
         message = str(caught.value)
         assert message.startswith(f"{stem}.toml: ") and case.named in message, (case, message)
+        if case.meant is not None:  # a misspelt key names the key that was meant
+            assert f"did you mean `{case.meant}`?" in message, (case, message)
+        if case.kind in ("below minimum", "above maximum"):  # the whole range, not one bound
+            assert re.search(r"allowed: ([\[(][-\d.e+]+, [-\d.e+]+[\])]|[<>]=? )", message), (
+                case,
+                message,
+            )
 
 
 @pytest.mark.parametrize("case", scenario_cases("yangtze_delta_pilot"), ids=lambda case: case.id)

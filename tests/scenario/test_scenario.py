@@ -138,12 +138,16 @@ def test_wrong_type_in_a_list(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "allowed"),
     [
-        ("population.citizens", 5, ">= 10"),
-        ("behaviours.traffic_violation.detectability", 1.5, "<= 1"),
-        ("cities.north.data_sharing", -0.1, ">= 0"),
-        ("schemes.strict.blacklist_duration_months", 0, ">= 1"),
-        ("cities.east.population_share", 0.0, "> 0"),
-        ("decision.logit_noise", 11.0, "<= 10"),
+        ("population.citizens", 5, "allowed: [10, 20000000] (agents)"),
+        (
+            "behaviours.traffic_violation.detectability",
+            1.5,
+            "allowed: [0, 1] (probability per act)",
+        ),
+        ("cities.north.data_sharing", -0.1, "allowed: [0, 1]"),
+        ("schemes.strict.blacklist_duration_months", 0, "allowed: [1, 600] (months)"),
+        ("cities.east.population_share", 0.0, "allowed: > 0"),
+        ("decision.logit_noise", 11.0, "allowed: [0, 10] (income share)"),
     ],
 )
 def test_out_of_range_value(tmp_path: Path, key: str, value: float, allowed: str) -> None:
