@@ -150,6 +150,14 @@ def store_run(task: RunTask, output: RunOutput) -> dict[str, Any]:
                 output.agents,
                 output.manifest,
                 extra=lambda staging: _write_record(staging, output.record),
+                run_keys={
+                    "run_id": task.run_id,
+                    "experiment": task.experiment,
+                    "design": task.design,
+                    "point": task.point,
+                    "replicate": task.replicate,
+                    "seed": task.seed,
+                },
             )
     except OSError as error:
         raise RunFailure(

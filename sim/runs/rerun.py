@@ -6,12 +6,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError
 from sim.model.version import MODEL_VERSION
 from sim.runs import layout
 from sim.runs.runner import run_to_disk
+from sim.runs.store import RUN_KEYS
 from sim.scenario.files import scenario_from_data
 
 UNVERSIONED = "1.0"  # manifests written before model versions were recorded
@@ -30,6 +32,13 @@ class Rerun:
     def same_model(self) -> bool:
         """Whether the installed model version is the one that wrote the manifest."""
         return self.recorded_version == MODEL_VERSION
+
+
+def _results(path: Path) -> pa.Table:
+    """A stored table without the run-key labels (a rerun has its own run id)."""
+    table = pq.read_table(path)
+    labels = [name for name, _, _ in RUN_KEYS if name in table.column_names]
+    return table.drop_columns(labels)
 
 
 def rerun(manifest_path: Path, out: Path) -> Rerun:
@@ -53,11 +62,18 @@ def rerun(manifest_path: Path, out: Path) -> Rerun:
             f"--out {out}: holds the original run; choose another directory to rerun into"
         )
     scenario = scenario_from_data(data, str(manifest_path))
-    run_dir = run_to_disk(scenario, Path(out), seed=seed, keys=keys)
+    run_keys = {
+        "experiment": manifest.get("experiment", "") or "",
+        "design": manifest.get("design", "") or "",
+        "point": int(manifest.get("point", -1)),
+        "replicate": int(manifest.get("replicate", -1)),
+        "seed": seed,
+    }
+    run_dir = run_to_disk(scenario, Path(out), seed=seed, keys=keys, run_keys=run_keys)
     identical = None
     if all((original / name).is_file() for name in (layout.TIMESERIES, layout.AGENTS)):
         identical = all(
-            pq.read_table(original / name).equals(pq.read_table(run_dir / name))
+            _results(original / name).equals(_results(run_dir / name))
             for name in (layout.TIMESERIES, layout.AGENTS)
         )
     return Rerun(

@@ -131,10 +131,13 @@ def run_to_disk(
     progress: bool = False,
     extra_manifest: dict[str, Any] | None = None,
     spells: bool = False,
+    run_keys: dict[str, Any] | None = None,
 ) -> Path:
     """Simulate and write `<out>/<run-id>/` atomically; returns the run directory.
 
-    With `spells`, the run directory also gets list_spells.parquet (docs/output.md).
+    With `spells`, the run directory also gets list_spells.parquet (docs/output.md);
+    `run_keys` (experiment, design, point, replicate, seed) label its time-series rows
+    (default: a lone run's).
 
     Raises:
         ScenarioError: the results could not be written (nothing half-written is left).
@@ -152,6 +155,7 @@ def run_to_disk(
             agents,
             manifest(result, identifier, extra_manifest),
             spells=result.spells() if spells else None,
+            run_keys=None if run_keys is None else {**run_keys, "run_id": identifier},
         )
     except OSError as error:
         raise ScenarioError(

@@ -155,6 +155,40 @@ def atomic_directory(final: Path) -> Iterator[Path]:
         raise
 
 
+RUN_KEYS = (
+    ("run_id", "The run's directory name (sweeps: [design-]p<point>-r<replicate>).", "string"),
+    ("experiment", "The experiment's name; empty for a lone `creditsim run`.", "string"),
+    ("design", "The design of a compare experiment; empty otherwise.", "string"),
+    ("point", "The design point of a sweep (0-based); -1 for a lone run.", "int64"),
+    ("replicate", "The replicate of the point (0-based); -1 for a lone run.", "int64"),
+    ("seed", "The master seed of the run.", "int64"),
+)
+
+
+def lone_run_keys(run_id: str, seed: int) -> dict[str, Any]:
+    """The run keys of a run outside any experiment."""
+    return {
+        "run_id": run_id,
+        "experiment": "",
+        "design": "",
+        "point": -1,
+        "replicate": -1,
+        "seed": seed,
+    }
+
+
+def keyed(timeseries: pd.DataFrame, run_keys: dict[str, Any]) -> pa.Table:
+    """The time series with the run's keys as its first columns (one value per row)."""
+    table = pa.Table.from_pandas(timeseries, preserve_index=False)
+    for position, (name, _, kind) in enumerate(RUN_KEYS):
+        value = run_keys[name]
+        column = pa.array(
+            [value] * table.num_rows, type=pa.string() if kind == "string" else pa.int64()
+        )
+        table = table.add_column(position, name, column)
+    return table
+
+
 def write_run(
     run_dir: Path,
     timeseries: pd.DataFrame,
@@ -162,12 +196,16 @@ def write_run(
     manifest: dict[str, Any],
     extra: Callable[[Path], None] | None = None,
     spells: pa.Table | None = None,
+    run_keys: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a run's files atomically into `run_dir` (replacing an older one)."""
+    """Write a run's files atomically into `run_dir` (replacing an older one).
+
+    Every time-series row on disk carries the run's keys (RUN_KEYS; a lone run's when
+    `run_keys` is not given), so a glob over a sweep keeps which run each row came from.
+    """
+    keys = run_keys or lone_run_keys(Path(run_dir).name, int(manifest.get("seed", 0)))
     with atomic_directory(run_dir) as staging:
-        pq.write_table(
-            pa.Table.from_pandas(timeseries, preserve_index=False), staging / layout.TIMESERIES
-        )
+        pq.write_table(keyed(timeseries, keys), staging / layout.TIMESERIES)
         pq.write_table(agents, staging / layout.AGENTS)
         if spells is not None:
             pq.write_table(spells, staging / layout.SPELLS)

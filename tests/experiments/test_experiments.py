@@ -214,6 +214,30 @@ def test_paired_interval_covers_a_known_difference_95_percent_of_the_time():
     assert abs(coverage - 0.95) < 3.5 * math.sqrt(0.95 * 0.05 / trials)
 
 
+def test_a_sweeps_time_series_read_in_one_line_keep_which_run_each_row_came_from(tmp_path):
+    import glob
+
+    import duckdb
+
+    experiment = load_experiment(write_experiment(tmp_path, SWEEP))
+    report = run_experiment(experiment, tmp_path / "results", workers=1, progress=False)
+    files = sorted(glob.glob(f"{report.results_dir}/**/timeseries.parquet", recursive=True))
+    frame = pd.concat(map(pd.read_parquet, files))
+    queried = duckdb.sql(f"SELECT * FROM read_parquet({files!r}, union_by_name = true)").df()
+    summary = report.summary.set_index("run_id")
+    for table in (frame, queried):
+        runs = table.groupby("run_id")
+        assert runs.ngroups == len(summary) == 8
+        for run_id, rows in runs:
+            expected = summary.loc[run_id]
+            for key in ("experiment", "design", "point", "replicate", "seed"):
+                assert (rows[key] == expected[key]).all(), (run_id, key)
+            assert rows["step"].tolist() == list(range(1, len(rows) + 1))
+    # the outcome recomputed from the stacked rows matches the summary, run by run
+    last = frame.sort_values("step").groupby("run_id")["blacklisted_share"].last()
+    assert last.to_dict() == summary["outcome.blacklisted"].to_dict()
+
+
 def test_compare_pairs_runs_by_point_and_replicate():
     summary = pd.DataFrame(
         {

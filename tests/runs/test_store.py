@@ -15,7 +15,7 @@ from sim import run_to_disk, simulate
 from sim.errors import ScenarioError
 from sim.runs.read import read_manifest
 from sim.runs.runner import RunResult, manifest, run_id
-from sim.runs.store import PACKAGES, agents_table, package_versions, write_run
+from sim.runs.store import PACKAGES, RUN_KEYS, agents_table, package_versions, write_run
 from sim.scenario.schema import Scenario
 
 FILES = ["agents.parquet", "manifest.json", "timeseries.parquet"]
@@ -42,7 +42,11 @@ def test_a_run_directory_holds_the_three_files(finished: RunResult, tmp_path: Pa
     assert sorted(p.name for p in run_dir.iterdir()) == FILES
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["run"]
     timeseries = pd.read_parquet(run_dir / "timeseries.parquet")
-    pd.testing.assert_frame_equal(timeseries, finished.timeseries)
+    keys = [name for name, _, _ in RUN_KEYS]
+    assert list(timeseries.columns[: len(keys)]) == keys
+    pd.testing.assert_frame_equal(timeseries.drop(columns=keys), finished.timeseries)
+    assert (timeseries["run_id"] == "run").all() and (timeseries["point"] == -1).all()
+    assert (timeseries["experiment"] == "").all()
     assert read_manifest(run_dir)["run_id"] == "run"
 
 
@@ -122,7 +126,8 @@ def test_manifest_records_what_a_rerun_needs(
     rerun = simulate(
         Scenario.model_validate(data["scenario"]), data["seed"], tuple(data["seed_keys"])
     )
-    assert pq.read_table(run_dir / "timeseries.parquet").to_pandas().equals(rerun.timeseries)
+    stored = pq.read_table(run_dir / "timeseries.parquet").to_pandas()
+    assert stored.drop(columns=[name for name, _, _ in RUN_KEYS]).equals(rerun.timeseries)
 
 
 def test_package_versions_name_every_dependency() -> None:
