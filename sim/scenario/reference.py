@@ -139,7 +139,11 @@ applied.
   terms of the decision (gains, penalties, honesty, peer pressure, rewards, sanctions) are in this
   unit, so a fine in yuan is divided by the agent's income before it is compared.
 - **probability per month**: the chance of an event in one step; one step is one month.
-- **step (month)**: a 0-based month of the run; month 0 is the first step.
+- **month (0-based)**: a month of the run counted from 0, for keys that say when something
+  starts (`scheme_start_month`, `start_month`): month 0 is the first month. The time series'
+  `step` column counts months completed instead (1 for the first month), so what starts in
+  month m first shows in the row with `step` = m + 1, whose `calendar_month` says which month
+  of the calendar it is.
 - **points**: credit-score points of a scheme.
 - **1**: dimensionless.
 

@@ -390,7 +390,7 @@ class ListRule(Frozen):
     cities: list[str] = Field(
         default_factory=list, description="Cities where it lists subjects (empty: every city)."
     )
-    start_month: int = Field(0, ge=0, description="Step from which it lists subjects.")
+    start_month: int = Field(0, ge=0, description="Month (0-based) from which it lists subjects.")
     source: str = Field("", description="Where its rules come from, or ASSUMPTION.")
 
     @model_validator(mode="after")
@@ -438,7 +438,7 @@ class Memorandum(Frozen):
         "its area a listing made in any covered city binds in every covered city "
         "(cross-recognition), with the list's own sanctions and the memorandum's.",
     )
-    start_month: int = Field(0, ge=0, description="Step from which it applies.")
+    start_month: int = Field(0, ge=0, description="Month (0-based) from which it applies.")
     source: str = Field("", description="Where it comes from, or ASSUMPTION.")
 
 
@@ -632,7 +632,9 @@ class City(Frozen):
         0.8, ge=0.0, le=1.0, description="Chance a detected act reaches the credit record."
     )
     scheme: str | None = Field(None, description="Name of its scheme; none = no scoring.")
-    scheme_start_month: int = Field(0, ge=0, description="Step at which scoring starts.")
+    scheme_start_month: int = Field(
+        0, ge=0, description="Month (0-based) from which the scheme scores."
+    )
 
 
 class Zone(Frozen):
@@ -643,7 +645,9 @@ class Zone(Frozen):
         default_factory=list,
         description="Listings for these behaviours are recognised across the zone (empty: all).",
     )
-    start_month: int = Field(0, ge=0, description="Step from which lists are recognised.")
+    start_month: int = Field(
+        0, ge=0, description="Month (0-based) from which lists are recognised."
+    )
 
 
 class Registration(Frozen):

@@ -66,3 +66,21 @@ def test_the_collected_row_carries_all_three_indices(small_model) -> None:
     for name in ("redlist", "reward_relative", "reward_yuan"):
         assert -1.0 <= row[f"{name}_concentration_index"] <= 1.0
     assert "reward_concentration_index" not in row
+
+
+def test_calendar_month_names_the_month_simulated_in_each_row():
+    from sim.model.model import CreditModel
+    from sim.scenario import scenario_from_data
+
+    model = CreditModel(
+        scenario_from_data(
+            {"simulation": {"steps": 14, "start_year": 2014}, "population": {"citizens": 200}}
+        )
+    )
+    for _ in range(14):
+        model.step()
+    frame = model.timeseries()
+    assert frame["calendar_month"].tolist()[:2] == ["2014-01", "2014-02"]
+    assert frame["calendar_month"].tolist()[11:14] == ["2014-12", "2015-01", "2015-02"]
+    expected = [f"{2014 + (s - 1) // 12}-{(s - 1) % 12 + 1:02d}" for s in frame["step"]]
+    assert frame["calendar_month"].tolist() == expected

@@ -162,6 +162,7 @@ def collect(
     row: dict[str, float] = {
         "step": step,
         "year": start_year + (step - 1) / 12,
+        "calendar_month": f"{start_year + (step - 1) // 12:04d}-{(step - 1) % 12 + 1:02d}",
         "compliance_rate": 1.0 - total["violated"] / n,
         "firm_compliance_rate": 1.0 - float(firms.violated.mean()) if firms.size else 1.0,
         "violations": int(violation.sum()),
