@@ -92,19 +92,49 @@ def line_figure(
         }
         for month, _ in snapshot.marks
     ]
+    if not steps:  # before the first month: a share axis, not plotly's empty -1..6
+        layout["yaxis"]["range"] = [0, 1]
+    rows = mark_rows(snapshot.marks, snapshot.months)
     layout["annotations"] = [
         {
             "x": month,
-            "y": 1,
+            "y": 1 - MARK_ROW_HEIGHT * row,
             "yref": "paper",
+            "yanchor": "top",
             "text": text,
             "showarrow": False,
             "xanchor": "left",
             "font": {"size": 10, "color": "#555555"},
+            "bgcolor": "rgba(255,255,255,0.8)",
         }
-        for month, text in snapshot.marks
+        for (month, text), row in zip(snapshot.marks, rows, strict=True)
     ]
     return {"data": data, "layout": layout}
+
+
+MARK_ROW_HEIGHT = 0.08  # of the plot's height: one line of 10-px text
+MARK_CHAR_PX = 6.0  # width of one character of a mark's label
+PLOT_WIDTH_PX = 480.0  # the narrowest plot area the page gives a chart
+
+
+def mark_rows(marks: tuple[tuple[int, str], ...], months: int) -> list[int]:
+    """A text row for each policy-change label so that no two labels overlap.
+
+    A label takes len(text) x MARK_CHAR_PX pixels from its month to the right, on a plot of
+    at least PLOT_WIDTH_PX over `months`; each goes to the highest row where it clears the
+    end of the label before it in that row.
+    """
+    per_month = PLOT_WIDTH_PX / max(months, 1)
+    ends: list[float] = []  # right edge (px) of the last label in each row
+    rows = []
+    for month, text in marks:
+        start = month * per_month
+        row = next((r for r, end in enumerate(ends) if end <= start), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = start + len(text) * MARK_CHAR_PX
+        rows.append(row)
+    return rows
 
 
 def income_figure(snapshot: Snapshot) -> Figure:

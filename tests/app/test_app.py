@@ -494,3 +494,37 @@ def test_picking_a_scenario_with_lists_shows_the_lists_chart(page):
         timeout=30_000,
     )
     assert problems == []
+
+
+def test_policy_change_labels_never_overlap():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sim.app.figures import MARK_CHAR_PX, PLOT_WIDTH_PX, mark_rows
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        months=st.integers(12, 240),
+        marks=st.lists(st.tuples(st.integers(0, 240), st.text(min_size=1, max_size=40))),
+    )
+    def check(months, marks):
+        marks = tuple(sorted((min(m, months), t) for m, t in marks))
+        rows = mark_rows(marks, months)
+        per_month = PLOT_WIDTH_PX / months
+        boxes = [
+            (row, month * per_month, month * per_month + len(text) * MARK_CHAR_PX)
+            for (month, text), row in zip(marks, rows, strict=True)
+        ]
+        for i, (row, start, end) in enumerate(boxes):
+            for other_row, other_start, other_end in boxes[i + 1 :]:
+                if row == other_row:
+                    assert end <= other_start or other_end <= start
+
+    check()
+
+
+def test_share_charts_before_the_first_month_span_0_to_100_percent(small_scenario):
+    classroom = Classroom(small_scenario, replace(levers_of(small_scenario), citizens=1_000))
+    charts = figures(classroom.snapshot())
+    for name in ("compliance", "exclusion", "causes"):
+        assert charts[name]["layout"]["yaxis"]["range"] == [0, 1]
