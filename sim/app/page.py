@@ -134,20 +134,22 @@ def LeverControls(levers: solara.Reactive[Levers], applied: Levers, on_policy: A
 
     current = levers.value
     solara.SliderFloat(
-        "Detection (x enforcement)", value=current.detection, min=0.0, max=3.0, step=0.25,
-        on_value=setter("detection"), tick_labels="end_points",
+        f"Detection (x enforcement): {current.detection:g}", value=current.detection,
+        min=0.0, max=3.0, step=0.25, on_value=setter("detection"), tick_labels="end_points",
     )  # fmt: skip
     caption("detection")
     solara.SliderInt(
-        "Blacklist duration (months)", value=current.blacklist_months, min=1, max=60,
+        "Blacklist duration (months): "
+        + ("permanent" if current.permanent else f"{current.blacklist_months}"),
+        value=current.blacklist_months, min=1, max=60,
         on_value=setter("blacklist_months"), disabled=current.permanent,
     )  # fmt: skip
     caption("blacklist_months")
     solara.Switch(label="Permanent listing", value=current.permanent, on_value=setter("permanent"))
     caption("permanent")
     solara.SliderFloat(
-        "Reward generosity (x rewards)", value=current.reward, min=0.0, max=5.0, step=0.25,
-        on_value=setter("reward"), tick_labels="end_points",
+        f"Reward generosity (x rewards): {current.reward:g}", value=current.reward,
+        min=0.0, max=5.0, step=0.25, on_value=setter("reward"), tick_labels="end_points",
     )  # fmt: skip
     caption("reward")
     solara.Switch(

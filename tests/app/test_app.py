@@ -528,3 +528,18 @@ def test_share_charts_before_the_first_month_span_0_to_100_percent(small_scenari
     charts = figures(classroom.snapshot())
     for name in ("compliance", "exclusion", "causes"):
         assert charts[name]["layout"]["yaxis"]["range"] == [0, 1]
+
+
+@browser
+@pytest.mark.browser
+def test_a_slider_shows_its_value_and_the_value_follows_a_key_press(page):
+    page, problems = page
+    months = levers_of(load_named(default_scenario_name())).blacklist_months
+    page.get_by_text(f"Blacklist duration (months): {months}", exact=True).wait_for(timeout=30_000)
+    slider = _slider(page, "Blacklist duration (months)")
+    slider.focus()
+    slider.press("ArrowRight")
+    page.get_by_text(f"Blacklist duration (months): {months + 1}", exact=True).wait_for(
+        timeout=30_000
+    )
+    assert problems == []
