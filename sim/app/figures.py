@@ -61,13 +61,22 @@ def _values(series: pd.Series) -> list[float | None]:
 
 
 def line_figure(
-    snapshot: Snapshot, title: str, lines: dict[str, tuple[str, str]], y_title: str
+    snapshot: Snapshot,
+    title: str,
+    lines: dict[str, tuple[str, str]],
+    y_title: str,
+    of: pd.Series | None = None,
 ) -> Figure:
-    """Lines over months, one per column: {column: (label, colour)}; policy changes marked."""
+    """Lines over months, one per column: {column: (label, colour)}; policy changes marked.
+
+    With `of` (the head count each share is of, month by month), the hover gives the head
+    count beside the share ("100% (1 of 1)"), so a share of very few people reads as such.
+    """
     frame = snapshot.timeseries
     steps = frame["step"].tolist() if "step" in frame else []
-    data = [
-        {
+    data = []
+    for column, (label, colour) in lines.items():
+        trace = {
             "type": "scatter",
             "mode": "lines",
             "name": label,
@@ -76,8 +85,16 @@ def line_figure(
             "line": {"color": colour, "width": 2.5},
             "hovertemplate": f"{label}<br>month %{{x}}: %{{y:.1%}}<extra></extra>",
         }
-        for column, (label, colour) in lines.items()
-    ]
+        if of is not None and column in frame:
+            counts = [
+                f"{round(share * total):,} of {round(total):,}"
+                for share, total in zip(frame[column].fillna(0.0), of, strict=True)
+            ]
+            trace["customdata"] = counts
+            trace["hovertemplate"] = (
+                f"{label}<br>month %{{x}}: %{{y:.1%}} (%{{customdata}})<extra></extra>"
+            )
+        data.append(trace)
     layout = _layout(title, y_title)
     layout["xaxis"]["range"] = [0, snapshot.months]
     layout["shapes"] = [
@@ -135,6 +152,14 @@ def mark_rows(marks: tuple[tuple[int, str], ...], months: int) -> list[int]:
         ends[row] = start + len(text) * MARK_CHAR_PX
         rows.append(row)
     return rows
+
+
+def blacklisted_agents(snapshot: Snapshot) -> pd.Series:
+    """Blacklisted citizen agents month by month (the head count behind the causes' shares)."""
+    frame = snapshot.timeseries
+    if "blacklisted_share" not in frame:
+        return pd.Series(dtype=float)
+    return frame["blacklisted_share"] * snapshot.citizens
 
 
 def income_figure(snapshot: Snapshot) -> Figure:
@@ -280,6 +305,7 @@ def figures(snapshot: Snapshot) -> dict[str, Figure]:
                 "false_positive_blacklisted_share": ("listed by mistake", FALSE_POSITIVE),
             },
             "share of the blacklisted",
+            of=blacklisted_agents(snapshot),
         ),
         "income": income_figure(snapshot),
         "population": population_figure(snapshot),

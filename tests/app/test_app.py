@@ -543,3 +543,22 @@ def test_a_slider_shows_its_value_and_the_value_follows_a_key_press(page):
         timeout=30_000
     )
     assert problems == []
+
+
+def test_the_causes_chart_gives_head_counts_beside_its_shares(small_scenario):
+    classroom = Classroom(small_scenario, replace(levers_of(small_scenario), citizens=1_000))
+    for _ in range(6):
+        classroom.step()
+    snapshot = classroom.snapshot()
+    frame = snapshot.timeseries
+    for trace, column in zip(
+        figures(snapshot)["causes"]["data"],
+        ("involuntary_blacklisted_share", "false_positive_blacklisted_share"),
+        strict=True,
+    ):
+        # the shares are counts over counts: share x head count gives the count back exactly
+        listed = (frame["blacklisted_share"] * snapshot.citizens).round().astype(int)
+        caused = (frame[column] * listed).round().astype(int)
+        expected = [f"{n:,} of {t:,}" for n, t in zip(caused, listed, strict=True)]
+        assert trace["customdata"] == expected
+        assert "%{customdata}" in trace["hovertemplate"]
