@@ -305,3 +305,38 @@ def test_every_chart_has_a_title_and_axis_titles(comparison_dir, sweep_dir, desi
             if key.startswith(("xaxis", "yaxis")):
                 assert axis.get("exponentformat") == "none", (figure.layout.title.text, key)
                 assert not str(axis.get("tickformat", "")).endswith(("g", "e")), key
+
+
+def test_city_panels_of_one_measure_share_their_y_range(design_runs):
+    _, timeseries, _ = design_runs
+    figure = charts.by_city_over_time(timeseries)
+    layout = figure.layout
+    axes = sorted(
+        (name for name in layout if name.startswith("yaxis")),
+        key=lambda name: int(name[5:] or 1),
+    )
+    cols = 2  # north and south
+    ranges = [tuple(layout[name].range) for name in axes]
+    for row in range(len(ranges) // cols):
+        assert len(set(ranges[row * cols : (row + 1) * cols])) == 1, ranges
+    # and the shared range holds every line drawn in the row
+    for trace in traces(figure, "mean"):
+        axis = layout["yaxis" + (trace.yaxis[1:] or "")]
+        assert axis.range[0] <= min(trace.y) and max(trace.y) <= axis.range[1]
+
+
+def test_a_city_nobody_is_listed_in_says_so():
+    frame = pd.DataFrame(
+        {
+            "step": [1, 2, 3],
+            "compliance_rate__a": [0.9, 0.91, 0.92],
+            "compliance_rate__b": [0.8, 0.85, 0.9],
+            "blacklisted_share__a": [0.0, 0.01, 0.02],
+            "blacklisted_share__b": [0.0, 0.0, 0.0],
+            "redlisted_share__a": [0.0, 0.0, 0.0],
+            "redlisted_share__b": [0.0, 0.0, 0.0],
+        }
+    )
+    figure = charts.by_city_over_time(frame, group=None)
+    notes = [a for a in figure.layout.annotations if a.text == "nobody listed"]
+    assert len(notes) == 1 and notes[0].xref == "x4 domain"

@@ -144,8 +144,13 @@ def _line_panels(
     y_title: str = "Share of citizens (%)",
     x_title: str = "Month since start",
     designs: Sequence[str] = (),
+    share_rows: bool = False,
 ) -> go.Figure:
-    """Draw mean lines with bands, one subplot per panel title (row-major)."""
+    """Draw mean lines with bands, one subplot per panel title (row-major).
+
+    With `share_rows`, the panels of a row (the same measure in several cities) get one
+    y-range, so their heights compare; a panel with nothing in it says so.
+    """
     figure = make_subplots(
         rows=rows,
         cols=cols,
@@ -196,6 +201,8 @@ def _line_panels(
         columns = data.loc[data["panel"] == panel, "column"]
         if len(columns) and columns.str.startswith("compliance_rate").all():
             figure.update_yaxes(rangemode="normal", row=index // cols + 1, col=index % cols + 1)
+    if share_rows:
+        _share_row_axes(figure, data, titles, rows, cols)
     if data["group"].astype(bool).any():
         figure.update_layout(legend_title_text="Design")
     for row in range(1, rows + 1):
@@ -203,6 +210,41 @@ def _line_panels(
     for col in range(1, cols + 1):
         figure.update_xaxes(title_text=x_title, row=rows, col=col)
     return _style(figure, title, height=260 * rows + 170)
+
+
+def _share_row_axes(
+    figure: go.Figure, data: pd.DataFrame, titles: Sequence[str], rows: int, cols: int
+) -> None:
+    """One y-range per row of panels; "nobody listed" in a panel whose values are all 0."""
+    for row in range(rows):
+        panels = [t for t in titles[row * cols : (row + 1) * cols] if t]
+        part = data[data["panel"].isin(panels)]
+        if part.empty:
+            continue
+        low = float(part[["mean", "low"]].min().min())
+        high = float(part[["mean", "high"]].max().max())
+        compliance = part["column"].str.startswith("compliance_rate").all()
+        if compliance:
+            pad = max((high - low) * 0.1, 0.005)
+            span = [max(low - pad, 0.0), min(high + pad, 1.0)]
+        else:
+            span = [0.0, high * 1.1 if high > 0 else 0.01]
+        for col in range(cols):
+            figure.update_yaxes(range=span, row=row + 1, col=col + 1)
+        for col, panel in enumerate(titles[row * cols : (row + 1) * cols]):
+            values = data.loc[data["panel"] == panel, "mean"]
+            if panel and len(values) and not compliance and float(values.abs().max()) == 0.0:
+                axis = row * cols + col + 1
+                suffix = "" if axis == 1 else str(axis)
+                figure.add_annotation(
+                    text="nobody listed",
+                    xref=f"x{suffix} domain",
+                    yref=f"y{suffix} domain",
+                    x=0.5,
+                    y=0.5,
+                    showarrow=False,
+                    font=dict(size=12, color="#555555"),
+                )
 
 
 def over_time_panels(timeseries: pd.DataFrame, group: str | None = "design") -> list:
@@ -276,7 +318,10 @@ def by_city_panels(
         block = cities[start : start + cols]
         block_titles = block + [""] * (cols - len(block))
         panels += [
-            (f"{city}: compliance" if city else "", [f"compliance_rate__{city}"] if city else [])
+            (
+                f"{city}: compliance (axis zoomed)" if city else "",
+                [f"compliance_rate__{city}"] if city else [],
+            )
             for city in block_titles
         ]
         panels += [
@@ -305,6 +350,7 @@ def by_city_over_time(
         rows=rows,
         cols=cols,
         designs=designs,
+        share_rows=True,
     )
 
 
