@@ -5,7 +5,9 @@ behaviour b compares, in months of its own income,
 
     CE(gain, full_penalty, perceived_detection, rho) - honesty + peer_weight * (peers - 0.5)
 
-where full_penalty = fine / income + record_chance * (listing cost + lost red-list rewards),
+where full_penalty = fine / income + record_chance * (listing cost + lost red-list rewards)
++ the expected discounted burden of the agencies' lists the act would add
+(`sim.model.memberships.list_penalty`),
 CE is the certainty equivalent of the gamble under CRRA utility with relative risk aversion
 rho over a wealth base (`certainty_equivalent`; rho = 0 gives gain - detection x penalty) and
 `peers` the share of its neighbours who violated last step. With logit noise tau > 0 it
