@@ -64,9 +64,14 @@ module.exports = {
     },
     async draw() {
       const Plotly = await this.plotly();
+      // the chart may have left the page while plotly.js loaded (a new scenario adds or
+      // removes charts): drawing into a detached element is an error, and there is nothing
+      // to draw for
+      const element = this.$refs.plot;
+      if (!element || !element.isConnected) { return; }
       const config = {responsive: true, displaylogo: false};
       const figure = JSON.parse(this.figure);
-      await Plotly.react(this.$refs.plot, figure.data || [], figure.layout || {}, config);
+      await Plotly.react(element, figure.data || [], figure.layout || {}, config);
     },
   },
 };

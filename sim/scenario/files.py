@@ -165,11 +165,62 @@ def scenario_from_data(data: dict[str, Any], source: str = "<scenario>") -> Scen
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load and validate a scenario file, with optional `{"a.b": value}` overrides."""
+    """Load and validate a scenario file, with optional `{"a.b": value}` overrides.
+
+    A message about a key written in the file gives its line: `file.toml:12: key = ...`.
+    """
     data = read_scenario_data(Path(path))
     if overrides:
         data = apply_overrides(data, overrides)
-    return scenario_from_data(data, str(path))
+    try:
+        return scenario_from_data(data, str(path))
+    except ScenarioError as error:
+        overridden = {k if isinstance(k, str) else ".".join(k) for k in (overrides or {})}
+        raise ScenarioError(with_line_numbers(str(error), Path(path), overridden)) from None
+
+
+KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_\-.\"]+)\s*=")
+HEADER_LINE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Dotted key path -> 1-based line of every `key = value` written in a TOML text."""
+    lines: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = HEADER_LINE.match(line)
+        if header:
+            table = header.group(1).replace('"', "").replace(" ", "")
+            lines.setdefault(table, number)
+            continue
+        key = KEY_LINE.match(line)
+        if key:
+            name = key.group(1).replace('"', "")
+            lines.setdefault(f"{table}.{name}" if table else name, number)
+    return lines
+
+
+def with_line_numbers(message: str, path: Path, overridden: set[str]) -> str:
+    """Each `path: key...` line of a message as `path:N: key...` where the file writes key."""
+    try:
+        lines = key_lines(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return message
+    prefix = f"{path}: "
+    out = []
+    for line in message.splitlines():
+        if line.startswith(prefix):
+            rest = line[len(prefix) :]
+            key = re.split(r" = |: | ", rest, maxsplit=1)[0].rstrip(":")
+            parts = key.split(".")
+            prefixes = [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+            if not any(prefix in overridden for prefix in prefixes):  # not a --set value
+                # the key's own line, else the line of the table that holds it
+                found = next((lines[prefix] for prefix in prefixes if prefix in lines), None)
+                if found is not None:
+                    line = f"{path}:{found}: {rest}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def json_schema() -> dict[str, Any]:

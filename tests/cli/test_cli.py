@@ -300,7 +300,9 @@ def test_real_process_reports_a_bad_file_without_traceback(tmp_path: Path, out: 
     path = _bad_file(tmp_path, population__citizens=-4)
     done = _creditsim("run", path, "--out", out)
     assert done.returncode == 2
-    assert done.stderr.startswith(f"error: {path}: population.citizens = -4")
+    lines = path.read_text().splitlines()
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith("citizens = -4"))
+    assert done.stderr.startswith(f"error: {path}:{number}: population.citizens = -4")
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert not out.exists()

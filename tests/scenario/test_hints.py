@@ -70,3 +70,31 @@ def test_validate_warns_of_an_unscored_behaviour_and_a_duration_beside_permanent
         and "behaviours.jaywalking: no scheme scores it" in result.output
     )
     assert "schemes.default.blacklist_duration_months: has no effect" in result.output
+
+
+def test_a_message_gives_the_line_of_the_key_in_the_file(tmp_path: Path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[simulation]\nname = "x"\n\n[population]\ncitizenz = 5\n\n'
+        '[behaviours."traffic_violation"]\ndetectability = 40\n'
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:5: population.citizenz = 5" in result.output
+    assert f"{path}:8: behaviours.traffic_violation.detectability = 40" in result.output
+    # a value given with --set is not in the file: no line is claimed for it
+    result = CliRunner().invoke(app, ["validate", str(path), "--set", "population.citizens=3"])
+    assert f"{path}: population.citizens = 3" in result.output
+
+
+def test_key_lines_find_every_key_of_a_bundled_file():
+    from sim.scenario.files import key_lines
+
+    text = (ROOT / "scenarios" / "yangtze_delta_pilot.toml").read_text()
+    lines = key_lines(text)
+    rows = text.splitlines()
+    assert rows[lines["lists.court_defaulters.extension_months"] - 1].startswith(
+        "extension_months = 12"
+    )
+    assert rows[lines["memoranda.yrd_joint_punishment"] - 1] == "[memoranda.yrd_joint_punishment]"
+    assert rows[lines["population.citizens"] - 1].startswith("citizens = 40_000")
