@@ -17,3 +17,11 @@ def bits(mask: np.ndarray, count: int) -> np.ndarray:
     """[n, count] bool: bit k of each mask."""
     shifts = np.arange(count, dtype=np.uint64)
     return ((np.asarray(mask, dtype=np.uint64)[:, None] >> shifts) & np.uint64(1)).astype(bool)
+
+
+def summed(masks: np.ndarray, per_bit: np.ndarray) -> np.ndarray:
+    """For each mask, the sum of `per_bit[k]` over its set bits k (zero entries skipped)."""
+    total = np.zeros(np.asarray(masks).shape)
+    for k in np.flatnonzero(per_bit):
+        total += ((masks >> np.uint64(k)) & np.uint64(1)) * per_bit[k]
+    return total

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.bitmasks import mask_of
+from sim.model.bitmasks import mask_of, summed
 from sim.model.discounting import annuity_months
 from sim.scenario.schema import ACTORS, POLICIES, Scenario
 
@@ -83,6 +83,10 @@ class ListTables:
         """Number of lists."""
         return len(self.names)
 
+    def duration_column(self, behaviour: np.ndarray) -> np.ndarray:
+        """Column of `duration_months` for listings by behaviour (-1, -2: the list's own)."""
+        return np.where(behaviour >= 0, behaviour, self.duration_months.shape[1] - 1)
+
     @property
     def red_by_score(self) -> np.ndarray:
         """[L] bool: red lists whose membership is a score state (no spells)."""
@@ -95,17 +99,11 @@ class ListTables:
 
     def mask_cost(self, masks: np.ndarray, actor: int) -> np.ndarray:
         """Monthly cost (income share) of each set of sanctions for an actor."""
-        cost = np.zeros(np.asarray(masks).shape)
-        for k in np.flatnonzero(self.sanction_cost[:, actor] > 0):
-            cost += ((masks >> np.uint64(k)) & np.uint64(1)) * self.sanction_cost[k, actor]
-        return cost
+        return summed(masks, self.sanction_cost[:, actor])
 
     def reward_cost(self, masks: np.ndarray, actor: int) -> np.ndarray:
         """Monthly value (income share) of each set of rewards for an actor."""
-        value = np.zeros(np.asarray(masks).shape)
-        for r in np.flatnonzero(self.reward_value[:, actor] > 0):
-            value += ((masks >> np.uint64(r)) & np.uint64(1)) * self.reward_value[r, actor]
-        return value
+        return summed(masks, self.reward_value[:, actor])
 
     def binding(self, step: int) -> Binding:
         """Where listings bind and with which sanctions at `step` (cached per memoranda set)."""

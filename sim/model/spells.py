@@ -97,10 +97,6 @@ class Spells:
             new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (count,))[order]
             self.columns[name] = np.insert(self.columns[name], at, new)
 
-    def end(self, rows: np.ndarray, how: str, step: int, list_mask: np.ndarray) -> None:
-        """Remove spells `rows` (clearing their agents' bits), logging how they ended."""
-        self.end_many([(rows, how)], step, list_mask)
-
     def end_many(
         self, endings: list[tuple[np.ndarray, str]], step: int, list_mask: np.ndarray
     ) -> None:

@@ -112,14 +112,7 @@ def end_spells(
     )
 
 
-_COUNTER = {
-    "expired": "expired",
-    "paid": "paid",
-    "repaired": "repaired",
-    "corrected": "corrected",
-    "not_clean": "left",
-    "no_longer_eligible": "left",
-}
+LEFT_RED_LIST = ("not_clean", "no_longer_eligible")  # counted as `left`; other ends by name
 
 
 def _end_many(
@@ -132,7 +125,7 @@ def _end_many(
     spells = population.spells
     for rows, how in endings:
         if rows.size:
-            counter = getattr(changes, _COUNTER[how])
+            counter = getattr(changes, "left" if how in LEFT_RED_LIST else how)
             counter += np.bincount(spells.list[rows], minlength=counter.size)
     spells.end_many(endings, step, population.list_mask)
 
@@ -173,7 +166,7 @@ def list_on_records(
     _, last = np.unique(key[::-1], return_index=True)
     keep = key.size - 1 - last
     agent, which, behaviour, cause = agent[keep], which[keep], behaviour[keep], cause[keep]
-    column = np.where(behaviour >= 0, behaviour, lists.duration_months.shape[1] - 1)
+    column = lists.duration_column(behaviour)
     population.spells.add(
         agent=agent,
         list=which,
@@ -189,7 +182,18 @@ def list_on_records(
     changes.new += np.bincount(which, minlength=lists.size)
 
 
-def _listed_by_acts(rng, population, rules, lists, acts, step, open_lists):
+Listings = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # agent, list, behaviour, cause
+
+
+def _listed_by_acts(
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    acts: Acts,
+    step: int,
+    open_lists: np.ndarray,
+) -> Listings:
     """(agent, list, behaviour, cause) for every act that lists its agent."""
     empty = _no_listings()
     triggered = np.flatnonzero(open_lists & lists.triggers.any(axis=1))
@@ -219,7 +223,15 @@ def _listed_by_acts(rng, population, rules, lists, acts, step, open_lists):
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
-def _listed_by_score(population, rules, lists, acts, wrongly_recorded, step, open_lists):
+def _listed_by_score(
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    acts: Acts,
+    wrongly_recorded: np.ndarray,
+    step: int,
+    open_lists: np.ndarray,
+) -> Listings:
     """(agent, list, behaviour, cause) for every record that leaves a score below a list's."""
     by_score = lists.score_scheme < len(rules.scheme_names)
     scored = np.flatnonzero(open_lists & lists.blacklist & by_score)
@@ -257,19 +269,26 @@ def _listed_by_score(population, rules, lists, acts, wrongly_recorded, step, ope
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
-def _no_listings():
+def _no_listings() -> Listings:
     empty = np.empty(0, dtype=np.int64)
     return empty, empty, empty, empty.astype(np.int8)
 
 
-def _extend(population, lists, agents, which, behaviour, changes) -> None:
+def _extend(
+    population: Population,
+    lists: ListTables,
+    agents: np.ndarray,
+    which: np.ndarray,
+    behaviour: np.ndarray,
+    changes: ListChanges,
+) -> None:
     """Renew, extend and escalate the listings of re-offenders (k re-offences: k extensions)."""
     if agents.size == 0:
         return
     spells = population.spells
     rows = spells.rows_of(agents, which)
     unique_rows, inverse, count = np.unique(rows, return_inverse=True, return_counts=True)
-    column = np.where(behaviour >= 0, behaviour, lists.duration_months.shape[1] - 1)
+    column = lists.duration_column(behaviour)
     renewed = np.zeros(unique_rows.size, dtype=np.int64)
     np.maximum.at(renewed, inverse, lists.duration_months[which, column])
     list_of = spells.list[unique_rows]
@@ -279,13 +298,19 @@ def _extend(population, lists, agents, which, behaviour, changes) -> None:
     changes.extended += np.bincount(list_of, weights=count, minlength=lists.size).astype(np.int64)
 
 
-def _renew(population, lists, agents, which, behaviour) -> None:
+def _renew(
+    population: Population,
+    lists: ListTables,
+    agents: np.ndarray,
+    which: np.ndarray,
+    behaviour: np.ndarray,
+) -> None:
     """A member who repeats a red list's pro-social act keeps it at least its full length."""
     if agents.size == 0:
         return
     spells = population.spells
     rows = spells.rows_of(agents, which)
-    column = np.where(behaviour >= 0, behaviour, lists.duration_months.shape[1] - 1)
+    column = lists.duration_column(behaviour)
     spells.months_left[rows] = np.maximum(
         spells.months_left[rows], lists.duration_months[which, column]
     )
