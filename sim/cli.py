@@ -297,6 +297,64 @@ def sensitivity(
     typer.echo(str(result.path))
 
 
+@app.command()
+def discover(
+    experiment_path: ExperimentPath,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = True,
+    out: ResultsOption = Path("results"),
+    progress: ProgressOption = True,
+    make_report: ReportOption = True,
+) -> None:
+    """Find the conditions under which an outcome crosses the file's threshold (PRIM)."""
+    with user_errors():
+        from sim.experiments.discovery import check_discovery, discover_experiment
+        from sim.experiments.experiment_file import load_experiment
+
+        experiment = load_experiment(experiment_path)
+        check_discovery(experiment)
+        result = discover_experiment(
+            experiment, out, workers=workers, scheduler=scheduler, resume=resume,
+            progress=progress,
+        )  # fmt: skip
+        _say_sweep(result.sweep)
+        if make_report:
+            _write_report(result.sweep.results_dir)
+    typer.echo(result.table())
+    typer.echo(str(result.path))
+
+
+@app.command()
+def optimise(
+    experiment_path: ExperimentPath,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: ResultsOption = Path("results"),
+    progress: ProgressOption = True,
+    make_report: ReportOption = True,
+) -> None:
+    """Search the levers for the designs no other beats on every objective (NSGA-II)."""
+    with user_errors():
+        from sim.experiments.experiment_file import load_experiment
+        from sim.experiments.optimisation import check_optimise, optimise_experiment
+
+        experiment = load_experiment(experiment_path)
+        check_optimise(experiment)
+        result = optimise_experiment(
+            experiment, out, workers=workers, scheduler=scheduler, progress=progress
+        )
+        typer.echo(
+            f"{result.results_dir.name}: {result.runs['ran']} runs now, "
+            f"{result.runs['skipped']} reused from disk, {result.runs['failed']} failed",
+            err=True,
+        )
+        if make_report:
+            _write_report(result.results_dir)
+    typer.echo(result.table())
+    typer.echo(str(result.results_dir / layout.FRONT))
+
+
 @app.command("app")
 def serve_app(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

@@ -136,6 +136,69 @@ class Sensitivity(Frozen):
     )
 
 
+class Discover(Frozen):
+    """The [discover] table: which runs count as cases of interest for PRIM."""
+
+    outcome: str = Field(description="The outcome whose threshold defines a case of interest.")
+    above: float | None = Field(None, description="A case: the point's mean outcome > above.")
+    below: float | None = Field(None, description="A case: the point's mean outcome < below.")
+    design: str | None = Field(None, description="Design analysed (default: the baseline).")
+    versus: str | None = Field(
+        None,
+        description="Optional design to subtract: the outcome is then design minus versus, "
+        "paired by point and replicate (common random numbers), e.g. a compliance gain.",
+    )
+    peel_alpha: float = Field(
+        0.05, gt=0.0, le=0.5, description="Share of points peeled off per PRIM step."
+    )
+    paste_alpha: float = Field(
+        0.05, gt=0.0, le=0.5, description="Share of points pasted back per PRIM step."
+    )
+    mass_min: float = Field(
+        0.05, gt=0.0, lt=1.0, description="Smallest box, as a share of all points."
+    )
+    min_coverage: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="The chosen box is the densest on the peeling trajectory that still holds "
+        "at least this share of all cases of interest.",
+    )
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Discover:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of `above` or `below`")
+        for name in ("above", "below"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"{name} = {value}: give a finite number")
+        return self
+
+    @property
+    def threshold(self) -> float:
+        """The threshold value, whichever side it is on."""
+        return float(self.above if self.above is not None else self.below)  # type: ignore[arg-type]
+
+
+class Optimise(Frozen):
+    """The [optimise] table: NSGA-II over the levers, objectives from the outcomes."""
+
+    objectives: list[str] | None = Field(
+        None, min_length=2, description="Outcomes to optimise (default all), each by its "
+        "`more_is_better`."
+    )
+    population: int = Field(16, ge=4, le=10_000, description="Candidates per generation.")
+    generations: int = Field(5, ge=1, le=10_000, description="Generations of NSGA-II.")
+    robustness_points: int = Field(
+        0,
+        ge=0,
+        le=100_000,
+        description="Points of the uncertainty ensemble (Latin hypercube over [uncertainties]) "
+        "on which every front design is re-evaluated; 0: no robustness step.",
+    )
+
+
 class ExperimentFile(Frozen):
     """A whole experiment file, before the base scenario is read."""
 
@@ -151,6 +214,8 @@ class ExperimentFile(Frozen):
     )
     compare: Compare = Compare()
     sensitivity: Sensitivity | None = None
+    discover: Discover | None = None
+    optimise: Optimise | None = None
     outcomes: dict[str, Outcome] = Field(min_length=1, description="Outcomes per run.")
 
     @model_validator(mode="after")
@@ -178,9 +243,37 @@ class ExperimentFile(Frozen):
                             f"sensitivity.{key}: unknown {key[:-1]} {name!r}; "
                             f"allowed: {sorted(known)}"
                         )
+        problems += self._analysis_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _analysis_problems(self) -> list[str]:
+        """Names in [discover] and [optimise] that the file does not define."""
+        problems = []
+        designs = sorted(self.designs)
+        if self.discover is not None:
+            if self.discover.outcome not in self.outcomes:
+                problems.append(
+                    f"discover.outcome: unknown outcome {self.discover.outcome!r}; "
+                    f"allowed: {sorted(self.outcomes)}"
+                )
+            for key in ("design", "versus"):
+                name = getattr(self.discover, key)
+                if name is not None and name not in self.designs:
+                    problems.append(
+                        f"discover.{key}: unknown design {name!r}; allowed: {designs}"
+                    )
+            if self.discover.versus is not None and self.discover.versus == self.discover.design:
+                problems.append("discover.versus: names the analysed design itself")
+        if self.optimise is not None:
+            for name in self.optimise.objectives or []:
+                if name not in self.outcomes:
+                    problems.append(
+                        f"optimise.objectives: unknown outcome {name!r}; "
+                        f"allowed: {sorted(self.outcomes)}"
+                    )
+        return problems
 
 
 @dataclass(frozen=True)
@@ -340,12 +433,8 @@ def load_experiment(path: str | Path) -> Experiment:
                 integers.add(factor_path)
     experiment = replace(experiment, integer_factors=frozenset(integers))
     if spec.sampling.method == "grid":
-        for factor_path, factor in experiment.factors.items():
-            if factor.ranged and factor.levels is None:
-                raise ScenarioError(
-                    f"{path}: {factor_path}: a range in a grid needs `levels`; allowed: "
-                    "`levels = N`, `values = [...]`, or a sampling method"
-                )
+        if spec.optimise is None:  # a design search samples the levers itself
+            check_grid_levels(experiment)
     elif not experiment.factors:
         raise ScenarioError(
             f"{path}: sampling.method = {spec.sampling.method!r}: no levers or "
@@ -358,6 +447,18 @@ def load_experiment(path: str | Path) -> Experiment:
         )
     _check_outcome_metrics(experiment)
     return experiment
+
+
+def check_grid_levels(experiment: Experiment) -> None:
+    """A full grid needs `levels` for every range; raise ScenarioError naming the first without."""
+    if experiment.spec.sampling.method != "grid":
+        return
+    for factor_path, factor in experiment.factors.items():
+        if factor.ranged and factor.levels is None:
+            raise ScenarioError(
+                f"{experiment.path}: {factor_path}: a range in a grid needs `levels`; allowed: "
+                "`levels = N`, `values = [...]`, or a sampling method"
+            )
 
 
 def grid_levels(factor: Factor, integer: bool) -> list[Any]:

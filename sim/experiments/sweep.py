@@ -17,6 +17,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from tqdm.auto import tqdm
 from sim.errors import RunFailure
 from sim.experiments.designs import design_points
 from sim.experiments.executors import open_backend, slots_of
-from sim.experiments.experiment_file import Experiment
+from sim.experiments.experiment_file import Experiment, check_grid_levels
 from sim.experiments.outcomes import Outcome, summarise_all
 from sim.runs import layout
 from sim.runs.lock import acquire_lock
@@ -235,7 +236,7 @@ class Ledger:
     """Which planned runs are finished (ok, or failed and still to retry), by run id."""
 
     expected: dict[str, str] = field(default_factory=dict)
-    order: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    order: dict[str, tuple[int, str, int, int]] = field(default_factory=dict)
 
     def finished(self, run_id: str, results_dir: Path) -> dict[str, Any] | None:
         """The run's record if it finished with the scenario now planned for it."""
@@ -323,6 +324,7 @@ def run_experiment(
     # Every check that can run before compute runs before anything is written: each run's
     # scenario is built (an invalid factor combination fails here), memory and room to write
     # are checked, the back end is reached; then the lock is the first thing written.
+    check_grid_levels(experiment)
     tasks = list(plan(experiment, results_dir))
     if tasks:
         check_memory(max(tasks, key=lambda task: task.scenario.population.citizens).scenario,
@@ -357,7 +359,16 @@ class SweepJob:
 
 def _run_locked(job: SweepJob) -> SweepReport:
     """Run the unfinished tasks under the results directory's lock; write the summary."""
-    results_dir = job.results_dir
+    with locked_results(job.experiment, job.results_dir):
+        return _run_tasks(job)
+
+
+@contextmanager
+def locked_results(experiment: Experiment, results_dir: Path) -> Iterator[Path]:
+    """Hold the results directory's lock; clear leftovers and keep the experiment as run.
+
+    A directory this call created is removed again if the lock cannot be taken.
+    """
     created = not results_dir.exists()
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -368,10 +379,61 @@ def _run_locked(job: SweepJob) -> SweepReport:
         raise
     try:
         _remove_leftovers(results_dir)
-        _save_experiment_copy(job.experiment, results_dir)
-        return _run_tasks(job)
+        _save_experiment_copy(experiment, results_dir)
+        yield results_dir
     finally:
         lock.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Session:
+    """An open back end and a locked results directory, for runs planned batch by batch.
+
+    Design search plans each generation from the last one's results; every batch is run as
+    a sweep's runs are (resumable, written by the client), under one lock and one back end.
+    """
+
+    experiment: Experiment
+    results_dir: Path
+    executor: Executor
+    slots: int
+    description: str
+    progress: bool
+
+    def run(self, tasks: list[RunTask], resume: bool = True) -> SweepReport:
+        """Run the tasks not finished yet (checked for memory and room to write first)."""
+        if tasks:
+            largest = max(tasks, key=lambda task: task.scenario.population.citizens)
+            check_memory(largest.scenario, str(self.experiment.path))
+        needed = sum(output_needed(task.scenario, report=False) for task in tasks)
+        check_output_directory(self.results_dir.parent, needed)
+        return _run_tasks(
+            SweepJob(self.experiment, tasks, self.results_dir, self.executor, self.slots,
+                     resume, self.progress, self.description)
+        )  # fmt: skip
+
+
+@contextmanager
+def open_session(
+    experiment: Experiment,
+    out: Path = Path("results"),
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> Iterator[Session]:
+    """A Session on `<out>/<experiment name>/` (see `run_experiment` for the arguments)."""
+    results_dir = Path(out).resolve() / layout.path_name(experiment.name)
+    check_output_directory(Path(out), 0)
+    if executor is not None:
+        with locked_results(experiment, results_dir):
+            yield Session(experiment, results_dir, executor, slots_of(executor),
+                          "the given executor", progress)  # fmt: skip
+        return
+    with open_backend(workers, scheduler) as backend, locked_results(experiment, results_dir):
+        yield Session(experiment, results_dir, backend.executor, backend.slots,
+                      backend.description, progress)  # fmt: skip
 
 
 def _run_tasks(job: SweepJob) -> SweepReport:
@@ -383,7 +445,8 @@ def _run_tasks(job: SweepJob) -> SweepReport:
     designs = {name: index for index, name in enumerate(experiment.design_names)}
     for task in tasks:
         ledger.expected[task.run_id] = task.scenario_sha256
-        ledger.order[task.run_id] = (designs[task.design], task.point, task.replicate)
+        rank = designs.get(task.design, len(designs))  # a search's candidates come after
+        ledger.order[task.run_id] = (rank, task.design, task.point, task.replicate)
         record = ledger.finished(task.run_id, results_dir) if job.resume else None
         if record is not None and record["status"] == "ok":
             done.add(task.run_id)

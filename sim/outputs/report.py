@@ -155,6 +155,8 @@ def experiment_report(experiment_dir: Path) -> Report:
     factors = labels.factor_columns(summary)
     outcomes = labels.outcome_columns(summary)
     name = summary["experiment"].iloc[0] if "experiment" in summary and len(summary) else ""
+    if (experiment_dir / layout.FRONT).is_file():
+        return search_report(experiment_dir, name, spec, percent)
     report = Report(
         title=f"Experiment {name or experiment_dir.name}",
         source=experiment_dir,
@@ -218,6 +220,75 @@ def experiment_report(experiment_dir: Path) -> Report:
         report.charts.append(Chart("pairs", charts.second_order_matrix(pairs, percent)))
     if screening is not None and len(screening):
         report.charts.append(Chart("screening", charts.morris_screening(screening, percent)))
+    trajectory = _read_optional(experiment_dir / layout.DISCOVERY_TRAJECTORY)
+    limits = _read_optional(experiment_dir / layout.DISCOVERY_BOX)
+    if trajectory is not None and limits is not None and len(trajectory):
+        facts = _read_json(experiment_dir / layout.DISCOVERY_FACTS)
+        report.summary.append(discovery_sentence(facts, limits))
+        description = str(facts.get("description", ""))
+        report.charts.append(
+            Chart("discovery_trajectory", charts.peeling_trajectory(trajectory, description))
+        )
+        report.charts.append(Chart("discovery_box", charts.box_limits(limits)))
+    return report
+
+
+def discovery_sentence(facts: dict[str, Any], limits: pd.DataFrame) -> str:
+    """The chosen PRIM box in one sentence: how many cases, which conditions, how sure."""
+    restricted = limits[limits["restricted"]]
+    conditions = []
+    for row in restricted.itertuples(index=False):
+        if row.levels:
+            conditions.append(f"{plain_name(row.factor)} in {{{row.levels}}}")
+        else:
+            low, high = labels.plain_number(row.low), labels.plain_number(row.high)
+            conditions.append(f"{plain_name(row.factor)} from {low} to {high}")
+    where = "; ".join(conditions) if conditions else "no condition stands out"
+    return (
+        f"Scenario discovery: {facts.get('cases', '?')} of {facts.get('points', '?')} points "
+        f"have {facts.get('description', 'the outcome of interest')}. The chosen box ({where}) "
+        f"holds {labels.percent(float(facts.get('coverage', float('nan'))))} of them, and "
+        f"{labels.percent(float(facts.get('density', float('nan'))))} of the points inside it "
+        "are such cases."
+    )
+
+
+def search_report(
+    experiment_dir: Path, name: str, spec: dict[str, Any], percent: Iterable[str]
+) -> Report:
+    """The report of a design search: the front against every candidate, and its levers."""
+    evaluations = pd.read_parquet(experiment_dir / layout.EVALUATIONS)
+    front = pd.read_parquet(experiment_dir / layout.FRONT)
+    robustness = _read_optional(experiment_dir / layout.ROBUSTNESS)
+    definitions = spec.get("outcomes", {})
+    objectives = (spec.get("optimise") or {}).get("objectives") or list(definitions)
+    better = {o: bool(definitions.get(o, {}).get("more_is_better", True)) for o in objectives}
+    percent = set(percent)
+    sentences = [
+        f"Design search {name}: {len(evaluations)} candidate designs evaluated over "
+        f"{int(evaluations['generation'].max()) + 1 if len(evaluations) else 0} generations; "
+        f"{len(front)} are on the front (no other candidate is at least as good on every "
+        f"objective and better on one)."
+    ]
+    if robustness is not None and len(robustness):
+        for objective in objectives:
+            part = robustness[robustness["objective"] == objective]
+            if part.empty:
+                continue
+            best = part.sort_values("max_regret").iloc[0]
+            sentences.append(
+                f"Across {int(best['points'])} conditions of the uncertainty ensemble, the front "
+                f"design with the least regret on {plain_name(objective)} is {best['candidate']} "
+                f"(worst case {labels.formatted(best['worst'], objective, percent)})."
+            )
+    report = Report(title=f"Design search {name}", source=experiment_dir, summary=sentences)
+    report.charts.append(
+        Chart("front", charts.front_scatter(evaluations, objectives, better, percent))
+    )
+    if len(front):
+        report.charts.append(
+            Chart("front_parallel", charts.front_parallel(front, objectives, percent))
+        )
     return report
 
 

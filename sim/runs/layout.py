@@ -3,7 +3,8 @@
 <out>/<run-id>/                 one run: TIMESERIES, AGENTS, MANIFEST (and RUN_RECORD in sweeps;
                                 SPELLS on request)
 <out>/<experiment>/             one experiment: SUMMARY, EXPERIMENT_COPY, COMPARISON or
-SENSITIVITY or SCREENING, REPORT, and one run directory per run
+SENSITIVITY or SCREENING or DISCOVERY_* or FRONT (EVALUATIONS, ROBUSTNESS), REPORT, and one
+                                run directory per run
 <out>/<calibration>/            CALIBRATION_TABLE, CALIBRATION_HISTORY, CALIBRATION_FITTED
 """
 
@@ -25,6 +26,12 @@ COMPARISON = "comparison.parquet"
 SENSITIVITY = "sensitivity.parquet"
 SENSITIVITY_PAIRS = "sensitivity_second_order.parquet"
 SCREENING = "screening.parquet"  # Morris mu*, sigma
+DISCOVERY_TRAJECTORY = "discovery_trajectory.parquet"  # PRIM: coverage, density per box
+DISCOVERY_BOX = "discovery_box.parquet"  # PRIM: the chosen box's limits, quasi-p-values
+DISCOVERY_FACTS = "discovery.json"  # the cases of interest and the chosen box, in numbers
+FRONT = "front.parquet"  # design search: the non-dominated candidates
+EVALUATIONS = "evaluations.parquet"  # design search: every candidate's objectives
+ROBUSTNESS = "robustness.parquet"  # design search: front designs across the uncertainties
 REPORT = "report.html"
 CHARTS = "charts"
 CALIBRATION_TABLE = "calibration.parquet"

@@ -1,7 +1,8 @@
 """Chart builders: plotly figures from results tables.
 
 `runs.py`: time series, cities, income groups; `experiments.py`: sweeps, trade-offs,
-comparisons, sensitivity.
+comparisons, sensitivity;
+`analysis.py`: scenario discovery (PRIM) and the design-search front.
 
 Every builder takes results tables (pandas DataFrames as the store and the experiments write
 them) and returns a `plotly.graph_objects.Figure`. Each has a `*_data` companion that reduces
@@ -10,6 +11,12 @@ its table. Every trace carries `meta={"panel": ..., "series": ..., "role": ...}`
 from `sim.outputs.style`, words and numbers from `sim.outputs.labels`.
 """
 
+from sim.outputs.charts.analysis import (
+    box_limits,
+    front_parallel,
+    front_scatter,
+    peeling_trajectory,
+)
 from sim.outputs.charts.experiments import (
     MAX_LEVELS,
     comparison_forest,
@@ -47,6 +54,10 @@ from sim.outputs.charts.runs import (
 )
 
 __all__ = [
+    "box_limits",
+    "front_parallel",
+    "front_scatter",
+    "peeling_trajectory",
     "MAX_LEVELS",
     "TIME_SERIES",
     "by_city_over_time",
