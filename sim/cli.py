@@ -265,6 +265,8 @@ def compare(
     typer.echo(comparison_table(result.comparison, percent))
     typer.echo("\n".join(["", *comparison_summary(result.comparison, percent), ""]))
     typer.echo(str(result.path))
+    for warning in result.warnings:
+        typer.echo(f"warning: compare: {warning}", err=True)
 
 
 @app.command()

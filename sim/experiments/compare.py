@@ -136,6 +136,20 @@ class ComparisonResult:
     more_is_better: dict[str, bool]
     path: Path
 
+    @property
+    def warnings(self) -> list[str]:
+        """Designs identical to the baseline in every run and outcome: overrides doing nothing."""
+        found = []
+        for design, rows in self.comparison.groupby("design", sort=False):
+            if len(rows) and (rows["verdict"] == "identical").all():
+                found.append(
+                    f"design {design!r} gave the baseline's results in every run on every "
+                    "outcome: its overrides change nothing the model uses (check the keys: e.g. "
+                    "a scheme's blacklist that is switched off, or a zone whose memorandum "
+                    "starts on its own date)"
+                )
+        return found
+
 
 def check_comparable(experiment: Experiment) -> None:
     """Raise ScenarioError unless the experiment names at least two designs."""

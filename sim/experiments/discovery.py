@@ -238,11 +238,19 @@ class DiscoveryResult:
         for row in restricted.itertuples():
             qp = min(q for q in (row.qp_low, row.qp_high) if not math.isnan(q))
             if row.levels:
-                lines.append(f"  {row.factor} in {{{row.levels}}}  (qp {qp:.2g})")
+                lines.append(f"  {row.factor} in {{{row.levels}}}  (qp {qp:.2g}{_noise(qp)})")
             else:
-                lines.append(f"  {row.factor} from {row.low:.4g} to {row.high:.4g}"
-                             f"  (sampled {row.sampled_low:.4g}..{row.sampled_high:.4g}; qp {qp:.2g})")  # fmt: skip
+                sampled = f"{row.sampled_low:.4g}..{row.sampled_high:.4g}"
+                lines.append(
+                    f"  {row.factor} from {row.low:.4g} to {row.high:.4g}"
+                    f"  (sampled {sampled}; qp {qp:.2g}{_noise(qp)})"
+                )
         return "\n".join(lines)
+
+
+def _noise(qp: float) -> str:
+    """A warning for a restriction whose quasi-p-value is above 0.05."""
+    return "; may be noise: more points would tell" if qp > 0.05 else ""
 
 
 def describe_cases(experiment: Experiment) -> str:
@@ -281,7 +289,7 @@ def discover_experiment(
     load_prim()  # fail before any run if the extra is missing
     report = run_experiment(experiment, out, **run_options)
     x, values = point_values(experiment, report.summary)
-    cases = (values > discover.above if discover.above is not None else values < discover.below)
+    cases = values > discover.above if discover.above is not None else values < discover.below
     description = describe_cases(experiment)
     try:
         box = find_box(

@@ -185,8 +185,9 @@ class Optimise(Frozen):
     """The [optimise] table: NSGA-II over the levers, objectives from the outcomes."""
 
     objectives: list[str] | None = Field(
-        None, min_length=2, description="Outcomes to optimise (default all), each by its "
-        "`more_is_better`."
+        None,
+        min_length=2,
+        description="Outcomes to optimise (default all), each by its `more_is_better`.",
     )
     population: int = Field(16, ge=4, le=10_000, description="Candidates per generation.")
     generations: int = Field(5, ge=1, le=10_000, description="Generations of NSGA-II.")
@@ -261,9 +262,7 @@ class ExperimentFile(Frozen):
             for key in ("design", "versus"):
                 name = getattr(self.discover, key)
                 if name is not None and name not in self.designs:
-                    problems.append(
-                        f"discover.{key}: unknown design {name!r}; allowed: {designs}"
-                    )
+                    problems.append(f"discover.{key}: unknown design {name!r}; allowed: {designs}")
             if self.discover.versus is not None and self.discover.versus == self.discover.design:
                 problems.append("discover.versus: names the analysed design itself")
         if self.optimise is not None:

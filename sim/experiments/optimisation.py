@@ -38,7 +38,7 @@ Evaluate = Callable[[np.ndarray, int], np.ndarray]  # (unit rows, generation) ->
 
 
 def load_pymoo() -> tuple[Any, Any, Any, Any]:
-    """pymoo's NSGA2, Problem, Evaluator and non-dominated sorting, or a ScenarioError."""
+    """Pymoo's NSGA2, Problem, Evaluator and non-dominated sorting, or a ScenarioError."""
     try:
         from pymoo.algorithms.moo.nsga2 import NSGA2
         from pymoo.core.evaluator import Evaluator
@@ -202,8 +202,10 @@ class Evaluations:
         columns = [f"outcome.{name}" for name in self.objectives]
         frame = summary.copy()
         frame.loc[frame["status"] != "ok", columns] = math.nan
-        return frame.groupby(keys)[columns].mean(numeric_only=True).rename(
-            columns=lambda c: c.removeprefix("outcome.")
+        return (
+            frame.groupby(keys)[columns]
+            .mean(numeric_only=True)
+            .rename(columns=lambda c: c.removeprefix("outcome."))
         )
 
     def evaluate(self, rows: np.ndarray, generation: int) -> np.ndarray:
@@ -255,7 +257,8 @@ def _candidate_table(
         row = {"candidate": candidate_name(values), "generation": int(found.generation[index])}
         row |= {f"lever.{path}": value for path, value in values.items()}
         row |= {
-            name: float(v) for name, v in zip(objectives, found.objectives[index] * sign, strict=True)
+            name: float(v)
+            for name, v in zip(objectives, found.objectives[index] * sign, strict=True)
         }
         row["on_front"] = index in set(found.front.tolist())
         rows.append(row)
@@ -264,9 +267,7 @@ def _candidate_table(
     return table.assign(on_front=keep).drop_duplicates("candidate").reset_index(drop=True)
 
 
-def _robustness(
-    evaluations: Evaluations, front: pd.DataFrame, points: int
-) -> pd.DataFrame:
+def _robustness(evaluations: Evaluations, front: pd.DataFrame, points: int) -> pd.DataFrame:
     """Every front design on the uncertainty ensemble: mean, worst and regret per objective."""
     experiment = evaluations.experiment
     rng = make_generator(experiment.spec.experiment.seed, 2)

@@ -359,7 +359,12 @@ class ListRule(Frozen):
         description=f"Listing length (months); {DEFAULT_LISTING_MONTHS} when neither this nor "
         "`permanent` is given. A red-list membership by score lasts while the score holds.",
     )
-    permanent: bool = Field(False, description="Listings never expire (nor end on payment).")
+    permanent: bool = Field(
+        False,
+        description="Listings never expire (nor end on payment); `duration_months`, "
+        "`duration_by_behaviour` and extensions are then unused, so one key makes a list "
+        "permanent in a design or lever.",
+    )
     duration_by_behaviour: dict[str, int] = Field(
         default_factory=dict, description="Behaviour -> listing length (months)."
     )
@@ -395,11 +400,6 @@ class ListRule(Frozen):
 
     @model_validator(mode="after")
     def _coherent(self) -> ListRule:
-        if self.permanent and self.duration_months is not None:
-            raise ValueError(
-                f"permanent = true and duration_months = {self.duration_months} contradict each "
-                "other; give one of them"
-            )
         if not self.behaviours and self.score_threshold is None:
             raise ValueError(
                 "a list needs a trigger: `behaviours`, or `score_scheme` with `score_threshold`"

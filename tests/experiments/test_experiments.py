@@ -312,6 +312,9 @@ def test_compare_finds_the_known_differences(tmp_path):
     assert table.loc[("compliance", "no_detection"), "verdict"] == "worse"
     assert re.search(r"\de[+-]?\d", result.output) is None  # no scientific notation
     assert " pp" in result.output and "ranks first" in result.output
+    # a design identical to the baseline on every outcome is named: its overrides did nothing
+    assert "warning: compare: design 'same_again' gave the baseline's results" in result.output
+    assert "design 'no_detection' gave" not in result.output
 
 
 # --- sensitivity ----------------------------------------------------------------------------

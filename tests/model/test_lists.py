@@ -221,7 +221,6 @@ def test_the_yangtze_memorandum_stops_listed_citizens_escaping_the_areas_it_cove
     ("change", "named"),
     [
         ({"owner": "police"}, "lists.court.owner"),
-        ({"permanent": True, "duration_months": 12}, "lists.court"),
         ({"behaviours": []}, "lists.court"),
         ({"sanctions": ["gag"]}, "lists.court.sanctions"),
         ({"behaviours": ["give"]}, "lists.court.behaviours"),
@@ -231,6 +230,17 @@ def test_a_broken_list_is_refused_naming_its_key(change: dict, named: str):
     lists = {"court": {"owner": "court", "behaviours": ["cheat"], **change}}
     with pytest.raises(ScenarioError, match=named.replace(".", r"\.")):
         scenario_from_data(world(lists), "f.toml")
+
+
+def test_permanent_overrides_a_duration_so_one_key_makes_a_list_permanent():
+    from sim.model.list_rules import compile_lists
+
+    lists = {"court": {"owner": "court", "behaviours": ["cheat"], "duration_months": 12}}
+    timed = compile_lists(scenario_from_data(world(lists), "f.toml"))
+    lists["court"]["permanent"] = True
+    permanent = compile_lists(scenario_from_data(world(lists), "f.toml"))
+    assert not timed.permanent.any() and timed.duration_months.max() == 12
+    assert permanent.permanent.all()
 
 
 def test_a_memorandum_over_a_list_that_does_not_exist_is_refused():

@@ -54,12 +54,9 @@ from sim.outputs.charts.runs import (
 )
 
 __all__ = [
-    "box_limits",
-    "front_parallel",
-    "front_scatter",
-    "peeling_trajectory",
     "MAX_LEVELS",
     "TIME_SERIES",
+    "box_limits",
     "by_city_over_time",
     "by_city_panels",
     "by_income_data",
@@ -69,6 +66,8 @@ __all__ = [
     "compliance_over_time",
     "design_order",
     "finished",
+    "front_parallel",
+    "front_scatter",
     "list_names",
     "lists_side_by_side",
     "lists_table",
@@ -76,6 +75,7 @@ __all__ = [
     "morris_screening",
     "over_time_data",
     "over_time_panels",
+    "peeling_trajectory",
     "quintile_table",
     "restrictions_by_sanction",
     "second_order_matrix",

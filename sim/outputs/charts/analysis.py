@@ -104,9 +104,7 @@ def box_limits(limits: pd.DataFrame) -> go.Figure:
     for row in numeric.itertuples():
         qp = _qp(row.qp_low, row.qp_high)
         note = "" if qp <= SIGNIFICANT_QP else " (may be noise)"
-        texts.append(
-            f"{plain_number(row.low)} to {plain_number(row.high)}; qp {qp:.2g}{note}"
-        )
+        texts.append(f"{plain_number(row.low)} to {plain_number(row.high)}; qp {qp:.2g}{note}")
     figure.add_trace(
         go.Bar(
             y=names,
@@ -154,8 +152,11 @@ def front_scatter(
     more_is_better: dict[str, bool],
     percent: Collection[str] = (),
 ) -> go.Figure:
-    """Every candidate on the first two objectives; the front (not beaten on every count) in
-    colour, the rest grey; a third objective, if any, in the hover."""
+    """Every candidate on the first two objectives: the front in colour, the rest grey.
+
+    The front holds the candidates not beaten on every objective; a third objective, if any,
+    shows in the hover.
+    """
     x_name, y_name = objectives[0], objectives[1]
     figure = go.Figure()
     for on_front, colour, name in ((False, TOTAL_EFFECT, "dominated"), (True, DESIGN_COLOURS[0],
@@ -163,7 +164,8 @@ def front_scatter(
         part = evaluations[evaluations["on_front"] == on_front]
         extra = objectives[2:]
         hover = "<br>".join(
-            f"{label(o, percent).split(',')[0]} %{{customdata[{i + 1}]:{number_format(o, percent)}}}"
+            f"{label(o, percent).split(',')[0]} "
+            f"%{{customdata[{i + 1}]:{number_format(o, percent)}}}"
             for i, o in enumerate(extra)
         )
         figure.add_trace(
@@ -177,14 +179,17 @@ def front_scatter(
                 if len(part)
                 else None,
                 hovertemplate="<b>%{customdata[0]}</b><br>"
-                + f"%{{x:{number_format(x_name, percent)}}}, %{{y:{number_format(y_name, percent)}}}"
+                + f"%{{x:{number_format(x_name, percent)}}}, "
+                + f"%{{y:{number_format(y_name, percent)}}}"
                 + (f"<br>{hover}" if hover else "")
                 + "<extra></extra>",
                 meta={"panel": "front", "role": "front" if on_front else "dominated"},
             )
         )
     for axis, name in (("x", x_name), ("y", y_name)):
-        arrow = ("→" if axis == "x" else "↑") if more_is_better[name] else ("←" if axis == "x" else "↓")
+        arrow = (
+            ("→" if axis == "x" else "↑") if more_is_better[name] else ("←" if axis == "x" else "↓")
+        )
         title = f"{label(name, percent)} (better {arrow})"
         update = figure.update_xaxes if axis == "x" else figure.update_yaxes
         update(title_text=title, tickformat=number_format(name, percent))
