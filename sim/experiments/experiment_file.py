@@ -25,7 +25,7 @@ from sim.scenario.files import apply_overrides, read_scenario_data, scenario_fro
 from sim.scenario.schema import Frozen, Scenario
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
-FACTOR_KEYS = frozenset({"values", "low", "high", "levels"})
+FACTOR_KEYS = frozenset({"values", "low", "high", "levels", "also"})
 Scalar = bool | int | float | str
 
 
@@ -37,6 +37,11 @@ class Factor(Frozen):
     high: float | None = Field(None, description="Upper end of a range.")
     levels: int | None = Field(
         None, ge=2, le=1000, description="Grid only: evenly spaced levels across the range."
+    )
+    also: list[str] = Field(
+        default_factory=list,
+        description="Other scenario keys set to the same value in every run (one lever for "
+        "several values, e.g. the duration of every blacklist).",
     )
 
     @model_validator(mode="after")
@@ -307,8 +312,14 @@ class Experiment:
     def scenario_data(self, design: str, factor_values: dict[str, Any]) -> dict[str, Any]:
         """Scenario data of one run: base (with defaults filled in), overrides, design, factors."""
         design_overrides = self.spec.designs.get(design, {}) if design else {}
+        linked = {
+            other: value
+            for path, value in factor_values.items()
+            if path in self.factors
+            for other in self.factors[path].also
+        }
         return apply_overrides(
-            self.base_data, {**self.spec.overrides, **design_overrides, **factor_values}
+            self.base_data, {**self.spec.overrides, **design_overrides, **linked, **factor_values}
         )
 
     def scenario(self, design: str, factor_values: dict[str, Any]) -> Scenario:
@@ -379,6 +390,18 @@ def _check_factor(experiment: Experiment, table: str, path: str, factor: Factor)
             f"{source}: {table}.{path}: is {type(current).__name__}; "
             "allowed: `values = [...]`, not a low..high range"
         )
+    for other in factor.also:
+        found_other, value, keys_there = _lookup(base.model_dump(mode="json"), other.split("."))
+        if not found_other:
+            raise ScenarioError(
+                f"{source}: {table}.{path}.also: {other!r} is not a value of the scenario; "
+                f"allowed here: {keys_there}"
+            )
+        if type(value) is not type(current):
+            raise ScenarioError(
+                f"{source}: {table}.{path}.also: {other!r} is {type(value).__name__}, "
+                f"{path} is {type(current).__name__}; link values of one kind"
+            )
     levels = factor.values if factor.values is not None else [factor.low, factor.high]
     design = experiment.design_names[0]
     for level in levels:

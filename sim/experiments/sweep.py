@@ -10,6 +10,7 @@ finished run, and running again skips every finished one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -36,7 +37,7 @@ from sim.experiments.outcomes import Outcome, summarise_all
 from sim.runs import layout
 from sim.runs.lock import acquire_lock
 from sim.runs.preflight import check_memory, check_output_directory, output_needed
-from sim.runs.read import read_record
+from sim.runs.read import read_record, read_timeseries
 from sim.runs.store import atomic_directory, write_run
 from sim.scenario.schema import Scenario
 
@@ -79,7 +80,35 @@ class RunTask:
             "error": error,
             "factors": self.factors,
             "outcomes": outcomes,
+            "outcomes_sha256": outcomes_digest(self.outcomes),
         }
+
+
+def outcomes_digest(outcomes: dict[str, Outcome]) -> str:
+    """SHA-256 of the outcome definitions a run's summary row was computed with."""
+    text = json.dumps(
+        {name: outcome.model_dump(mode="json") for name, outcome in outcomes.items()},
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def refresh_outcomes(task: RunTask, record: dict[str, Any]) -> dict[str, Any]:
+    """A finished run's row with its outcomes recomputed from its time series, kept on disk.
+
+    Editing an outcome (a new one, another window) after runs have finished needs no rerun:
+    the outcomes are summarised again from each run's `timeseries.parquet`.
+    """
+    if record.get("outcomes_sha256") == outcomes_digest(task.outcomes):
+        return record
+    run_dir = Path(task.run_dir)
+    timeseries = read_timeseries(run_dir)
+    fresh = {**record, **task.record("ok", "", summarise_all(task.outcomes, timeseries))}
+    fresh = {**fresh, "seed": record["seed"], "seed_keys": record["seed_keys"]}
+    staging = run_dir / f".{layout.RUN_RECORD}.{os.getpid()}.tmp"
+    staging.write_text(json.dumps(fresh, indent=2, default=str))
+    os.replace(staging, run_dir / layout.RUN_RECORD)
+    return fresh
 
 
 def run_name(design: str, point: int, replicate: int) -> str:
@@ -449,6 +478,10 @@ def _run_tasks(job: SweepJob) -> SweepReport:
         ledger.order[task.run_id] = (rank, task.design, task.point, task.replicate)
         record = ledger.finished(task.run_id, results_dir) if job.resume else None
         if record is not None and record["status"] == "ok":
+            try:
+                refresh_outcomes(task, record)
+            except Exception:  # its time series cannot be read: run it again
+                continue
             done.add(task.run_id)
     pending = (task for task in tasks if task.run_id not in done)
     bar = tqdm(

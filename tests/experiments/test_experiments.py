@@ -516,3 +516,68 @@ def test_bundled_experiments_load_and_their_first_runs_work(tmp_path, path):
         assert record["status"] == "ok", record["error"]
         assert set(record["outcomes"]) == set(experiment.spec.outcomes)
         assert (Path(task.run_dir) / "timeseries.parquet").is_file()
+
+
+LINKED = """
+[experiment]
+name = "linked"
+scenario = "{scenario}"
+
+[levers]
+"behaviours.loan_default.detectability" = {{ values = [0.1, 0.7], also = {also} }}
+
+[sampling]
+method = "grid"
+"""
+
+
+def test_a_lever_with_also_sets_every_linked_value_in_every_run(tmp_path):
+    scenario = REPO / "scenarios" / "classroom.toml"
+    also = '["behaviours.traffic_violation.detectability"]'
+    path = tmp_path / "linked.toml"
+    path.write_text(LINKED.format(scenario=scenario, also=also) + OUTCOMES)
+    experiment = load_experiment(path)
+    points = list(design_points(experiment))
+    assert [p["behaviours.loan_default.detectability"] for p in points] == [0.1, 0.7]
+    for point in points:
+        behaviours = experiment.scenario("", point).behaviours
+        level = point["behaviours.loan_default.detectability"]
+        assert behaviours["loan_default"].detectability == level
+        assert behaviours["traffic_violation"].detectability == level
+
+
+@pytest.mark.parametrize(
+    ("also", "message"),
+    [
+        ('["behaviours.traffic_violation.detectabilty"]', "is not a value of the scenario"),
+        ('["behaviours.traffic_violation.kind"]', "link values of one kind"),
+    ],
+)
+def test_a_bad_linked_key_is_one_message(tmp_path, also, message):
+    scenario = REPO / "scenarios" / "classroom.toml"
+    path = tmp_path / "linked.toml"
+    path.write_text(LINKED.format(scenario=scenario, also=also) + OUTCOMES)
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        load_experiment(path)
+
+
+def test_an_edited_or_new_outcome_is_summarised_again_from_the_runs_without_rerunning(tmp_path):
+    path = write_experiment(tmp_path, SWEEP)
+    arguments = ["sweep", str(path), "--workers", "1", "--out", str(tmp_path), "--no-progress"]
+    first = CliRunner().invoke(app, arguments)
+    assert first.exit_code == 0, first.output
+    edited = OUTCOMES.replace("window = [-6, -1]", "window = [-3, -1]") + (
+        '\n[outcomes.final_compliance]\nmetric = "compliance_rate"\nmore_is_better = true\n'
+    )
+    path.write_text(SWEEP + edited)
+    again = CliRunner().invoke(app, arguments)
+    assert again.exit_code == 0, again.output
+    assert "8 already finished, 0 run now" in again.output
+    summary = pd.read_parquet(tmp_path / "grid" / "summary.parquet")
+    for row in summary.itertuples(index=False):
+        series = pd.read_parquet(tmp_path / "grid" / row.run_id / "timeseries.parquet")
+        compliance = series["compliance_rate"].to_numpy()
+        assert row[summary.columns.get_loc("outcome.compliance")] == pytest.approx(
+            compliance[-3:].mean()
+        )
+        assert row[summary.columns.get_loc("outcome.final_compliance")] == compliance[-1]

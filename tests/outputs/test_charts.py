@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from results_tables import (
     ishigami_sensitivity,
     paired_comparison,
@@ -340,3 +342,23 @@ def test_a_city_nobody_is_listed_in_says_so():
     figure = charts.by_city_over_time(frame, group=None)
     notes = [a for a in figure.layout.annotations if a.text == "nobody listed"]
     assert len(notes) == 1 and notes[0].xref == "x4 domain"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=st.floats(0, 100),
+    y=st.floats(0, 100),
+    dx=st.floats(-2, 2),
+    dy=st.floats(-2, 2),
+)
+def test_labels_of_two_points_close_together_take_different_positions(x, y, dx, dy):
+    from sim.outputs.charts.experiments import label_positions
+
+    # Two points within 2% of the axes of each other, and two far corners fixing the ranges.
+    xs, ys = [x, x + dx, -100.0, 200.0], [y, y + dy, -100.0, 200.0]
+    positions = label_positions(xs, ys)
+    assert positions[0] != positions[1]
+    assert positions[2] == positions[3] == "top center"
+    upper, lower = (0, 1) if y >= y + dy else (1, 0)
+    if abs(dy) > 0.5 and positions[upper].startswith(("top", "bottom")):
+        assert not (positions[upper].startswith("bottom") and positions[lower].startswith("top"))

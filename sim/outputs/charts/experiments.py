@@ -267,6 +267,43 @@ def tradeoff_data(
     return pd.DataFrame(rows)
 
 
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left",
+                   "top right", "bottom left", "top left", "bottom right")  # fmt: skip
+LABEL_OFFSETS = {  # where each position puts a label, in axis fractions, roughly
+    "top center": (0.0, 0.05), "bottom center": (0.0, -0.05), "middle right": (0.1, 0.0),
+    "middle left": (-0.1, 0.0), "top right": (0.08, 0.05), "bottom left": (-0.08, -0.05),
+    "top left": (-0.08, 0.05), "bottom right": (0.08, -0.05),
+}  # fmt: skip
+
+
+def label_positions(x: Sequence[float], y: Sequence[float]) -> list[str]:
+    """A text position per point so that labels of nearby points do not print on each other.
+
+    Each label, highest point first, takes the first position whose spot (in fractions of
+    the axis ranges) is clear of the labels already placed; far-apart points keep
+    "top center".
+    """
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    span_x = float(np.ptp(xs)) or 1.0
+    span_y = float(np.ptp(ys)) or 1.0
+    placed: list[tuple[float, float]] = []
+    positions = [LABEL_POSITIONS[0]] * len(xs)
+    unit_x, unit_y = (xs - xs.min()) / span_x, (ys - ys.min()) / span_y
+    for index in np.argsort(-unit_y, kind="stable"):  # highest first: it takes the top
+        px, py = unit_x[index], unit_y[index]
+        chosen, spot = LABEL_POSITIONS[0], (px, py + LABEL_OFFSETS[LABEL_POSITIONS[0]][1])
+        for position in LABEL_POSITIONS:
+            dx, dy = LABEL_OFFSETS[position]
+            candidate = (px + dx, py + dy)
+            if all(abs(candidate[0] - qx) > 0.12 or abs(candidate[1] - qy) > 0.06
+                   for qx, qy in placed):  # fmt: skip
+                chosen, spot = position, candidate
+                break
+        placed.append(spot)
+        positions[index] = chosen
+    return positions
+
+
 def tradeoff(
     summary: pd.DataFrame,
     compliance: str,
@@ -281,14 +318,15 @@ def tradeoff(
     baseline_name = data["design"].iloc[0]
     x_format, y_format = number_format(exclusion, percent), number_format(compliance, percent)
     figure = go.Figure()
-    for row in data.itertuples(index=False):
+    positions = label_positions(data["excluded"], data["gained"])
+    for row, position in zip(data.itertuples(index=False), positions, strict=True):
         figure.add_trace(
             go.Scatter(
                 x=[row.excluded],
                 y=[row.gained],
                 mode="markers+text",
                 text=[row.design],
-                textposition="top center",
+                textposition=position,
                 marker=dict(color=colours[row.design], size=13, line=dict(color="white", width=1)),
                 error_x=dict(
                     type="data",
