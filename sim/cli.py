@@ -323,7 +323,12 @@ def discover(
         _say_sweep(result.sweep)
         if make_report:
             _write_report(result.sweep.results_dir)
-    typer.echo(result.table())
+    from sim.outputs.analysis_text import box_lines
+
+    box = result.box
+    lines = box_lines(box.limits, box.cases, box.points, box.coverage, box.density,
+                      result.description, box.chosen)  # fmt: skip
+    typer.echo("\n".join(lines))
     typer.echo(str(result.path))
 
 
@@ -353,7 +358,13 @@ def optimise(
         )
         if make_report:
             _write_report(result.results_dir)
-    typer.echo(result.table())
+    from sim.outputs.analysis_text import front_text
+    from sim.outputs.summaries import shares
+
+    percent = shares({name: o.model_dump() for name, o in experiment.spec.outcomes.items()})
+    candidates = len(result.evaluations)
+    objectives = list(result.objectives)
+    typer.echo(front_text(result.front, candidates, objectives, result.robustness, percent))
     typer.echo(str(result.results_dir / layout.FRONT))
 
 

@@ -224,34 +224,6 @@ class DiscoveryResult:
     description: str  # the cases of interest, in words
     path: Path
 
-    def table(self) -> str:
-        """The chosen box in words and as a table of limits."""
-        box = self.box
-        lines = [
-            f"cases of interest: {self.description}: {box.cases} of {box.points} points",
-            f"chosen box {box.chosen}: coverage {box.coverage:.0%} of the cases, "
-            f"density {box.density:.0%} (base rate {box.cases / box.points:.0%})",
-        ]
-        restricted = box.restricted
-        if restricted.empty:
-            lines.append("the box restricts no factor: the cases are spread over the whole space")
-        for row in restricted.itertuples():
-            qp = min(q for q in (row.qp_low, row.qp_high) if not math.isnan(q))
-            if row.levels:
-                lines.append(f"  {row.factor} in {{{row.levels}}}  (qp {qp:.2g}{_noise(qp)})")
-            else:
-                sampled = f"{row.sampled_low:.4g}..{row.sampled_high:.4g}"
-                lines.append(
-                    f"  {row.factor} from {row.low:.4g} to {row.high:.4g}"
-                    f"  (sampled {sampled}; qp {qp:.2g}{_noise(qp)})"
-                )
-        return "\n".join(lines)
-
-
-def _noise(qp: float) -> str:
-    """A warning for a restriction whose quasi-p-value is above 0.05."""
-    return "; may be noise: more points would tell" if qp > 0.05 else ""
-
 
 def describe_cases(experiment: Experiment) -> str:
     """The [discover] condition in words, e.g. "involuntary_share (permanent) above 0.5"."""

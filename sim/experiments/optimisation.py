@@ -235,16 +235,7 @@ class OptimisationResult:
     robustness: pd.DataFrame | None
     results_dir: Path
     runs: dict[str, int]  # ran, skipped (reused from disk), failed
-
-    def table(self) -> str:
-        """The front as plain text."""
-        columns = [c for c in self.front.columns if c not in ("on_front", "generation")]
-        text = f"front: {len(self.front)} of {len(self.evaluations)} candidates not dominated\n"
-        text += self.front[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}")
-        if self.robustness is not None and len(self.robustness):
-            text += "\n\nrobustness over the uncertainty ensemble:\n"
-            text += self.robustness.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-        return text
+    objectives: tuple[str, ...] = ()
 
 
 def _candidate_table(
@@ -350,4 +341,4 @@ def optimise_experiment(
         if robustness is not None:
             _write_parquet(robustness, results_dir / layout.ROBUSTNESS)
     runs = {"ran": evaluations.ran, "skipped": evaluations.skipped, "failed": evaluations.failed}
-    return OptimisationResult(table, front, robustness, results_dir, runs)
+    return OptimisationResult(table, front, robustness, results_dir, runs, tuple(objectives))

@@ -101,6 +101,13 @@ def plain_number(value: float, signed: bool = False) -> str:
     return sign + text if text not in ("0", "-0") else "0"
 
 
+def p_value(value: float) -> str:
+    """A (quasi-)p-value as people read it: "0.03", "0.002", "< 0.001"."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return "< 0.001" if value < 0.001 else plain_number(value)
+
+
 def human_number(value: float) -> str:
     """1.23 M, 45.6 k or 0.123."""
     magnitude = abs(value)

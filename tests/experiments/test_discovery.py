@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +142,7 @@ def test_creditsim_discover_finds_a_box_and_a_new_threshold_reuses_every_run(tmp
     summary = pd.read_parquet(directory / layout.SUMMARY)
     means = summary.groupby("point")["outcome.listed"].mean()
     assert f"{int((means > 0.004).sum())} of 24 points" in first.output
+    assert re.search(r"\de[+-]?\d", first.output.split("cases of interest")[1]) is None
     report = (directory / layout.REPORT).read_text()
     assert "Scenario discovery (PRIM)" in report and "The conditions of the chosen box" in report
 

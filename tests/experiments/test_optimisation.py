@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -151,6 +152,11 @@ def test_creditsim_optimise_writes_a_true_front_with_common_random_numbers_and_r
     assert (robustness["points"] == 2).all() and (robustness["max_regret"] >= 0).all()
     assert (robustness.groupby("objective")["max_regret"].min() == 0).all()
     assert "Design search (NSGA-II)" in (directory / layout.REPORT).read_text()
+    # What a planner reads: per cent for shares, no scientific notation, robustness columns.
+    read = "\n".join(line for line in first.output.splitlines() if "/" not in line)
+    read = re.sub(r"\bc[0-9a-f]{12}\b", "", read)  # candidate names are hashes
+    assert re.search(r"\de[+-]?\d", read) is None
+    assert "Compliance: worst" in first.output and " pp" in first.output
 
     again = CliRunner().invoke(app, arguments)
     assert again.exit_code == 0, again.output

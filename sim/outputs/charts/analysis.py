@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.outputs.labels import is_percent, label, number_format, plain_number
+from sim.outputs.analysis_text import SIGNIFICANT_QP
+from sim.outputs.labels import is_percent, label, number_format, p_value, plain_number
 from sim.outputs.style import BLACKLISTED, DESIGN_COLOURS, FIRST_ORDER, TOTAL_EFFECT, rgba
 from sim.outputs.style import styled as _style
-
-SIGNIFICANT_QP = 0.05  # a restriction whose quasi-p-value is above this may be noise
 
 
 def peeling_trajectory(trajectory: pd.DataFrame, description: str = "") -> go.Figure:
@@ -104,7 +103,7 @@ def box_limits(limits: pd.DataFrame) -> go.Figure:
     for row in numeric.itertuples():
         qp = _qp(row.qp_low, row.qp_high)
         note = "" if qp <= SIGNIFICANT_QP else " (may be noise)"
-        texts.append(f"{plain_number(row.low)} to {plain_number(row.high)}; qp {qp:.2g}{note}")
+        texts.append(f"{plain_number(row.low)} to {plain_number(row.high)}; qp {p_value(qp)}{note}")
     figure.add_trace(
         go.Bar(
             y=names,
@@ -122,7 +121,7 @@ def box_limits(limits: pd.DataFrame) -> go.Figure:
     for row in categorical.itertuples():
         qp = _qp(row.qp_low, row.qp_high)
         figure.add_annotation(
-            text=f"{row.factor}: {{{row.levels}}} of {{{row.sampled_levels}}}; qp {qp:.2g}",
+            text=f"{row.factor}: {{{row.levels}}} of {{{row.sampled_levels}}}; qp {p_value(qp)}",
             xref="paper",
             yref="paper",
             x=0,
@@ -173,7 +172,7 @@ def front_scatter(
                 x=part[x_name],
                 y=part[y_name],
                 mode="markers",
-                marker=dict(size=10 if on_front else 7, color=colour),
+                marker=_front_marker(part, on_front, colour, objectives, percent),
                 name=name,
                 customdata=np.column_stack([part["candidate"], *(part[o] for o in extra)])
                 if len(part)
@@ -194,7 +193,31 @@ def front_scatter(
         update = figure.update_xaxes if axis == "x" else figure.update_yaxes
         update(title_text=title, tickformat=number_format(name, percent))
     title = "Design search (NSGA-II): the front of designs no other beats on every objective"
-    return _style(figure, title, height=520)
+    if len(objectives) > 2:
+        third = label(objectives[2], percent).split(",")[0].lower()
+        title += (
+            f"<br><sup>colour: {third}; a front design that looks beaten here is better on "
+            "it</sup>"
+        )
+    return _style(figure, title, height=540)
+
+
+def _front_marker(
+    part: pd.DataFrame, on_front: bool, colour: str, objectives: list[str],
+    percent: Collection[str],
+) -> dict:  # fmt: skip
+    """Front markers coloured by the third objective (if any), the others plain grey."""
+    if not on_front or len(objectives) < 3:
+        return dict(size=10 if on_front else 7, color=colour)
+    third = objectives[2]
+    scale = 100.0 if is_percent(third, percent) else 1.0
+    return dict(
+        size=11,
+        color=part[third].to_numpy(np.float64) * scale,
+        colorscale="Cividis",
+        line=dict(color="white", width=1),
+        colorbar=dict(title=label(third, percent).split(",")[0] + (" (%)" if scale > 1 else "")),
+    )
 
 
 def front_parallel(
