@@ -506,6 +506,19 @@ def test_bundled_experiments_load_and_their_first_runs_work(tmp_path, path):
     experiment = load_experiment(path)
     overrides = {**experiment.spec.overrides, "simulation.steps": 3, "population.citizens": 200}
     short = replace(experiment, spec=experiment.spec.model_copy(update={"overrides": overrides}))
+    if experiment.spec.optimise is not None:  # a design search: one candidate mid-range
+        from sim.experiments.experiment_file import level_from_unit
+        from sim.experiments.outcomes import summarise_all
+        from sim.runs.runner import simulate
+
+        levers = {
+            key: level_from_unit(factor, 0.5, key in experiment.integer_factors)
+            for key, factor in experiment.spec.levers.items()
+        }
+        result = simulate(short.scenario("", levers), seed=1)
+        values = summarise_all(dict(experiment.spec.outcomes), result.timeseries)
+        assert set(values) == set(experiment.spec.outcomes)
+        return
     first_runs = {}
     for task in plan(short, tmp_path):
         first_runs.setdefault(task.design, task)

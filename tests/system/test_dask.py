@@ -214,3 +214,45 @@ def test_a_dask_sweep_keeps_every_run_when_workers_cannot_see_the_results(
         progress=False,
     )  # fmt: skip
     assert (again.ran, again.skipped) == (0, 6)  # resuming finds them all
+
+
+SEARCH = """
+[experiment]
+name = "search_on_dask"
+scenario = "base.toml"
+replications = 2
+seed = 5
+
+[levers]
+"schemes.default.blacklist_duration_months" = { low = 6, high = 48 }
+"schemes.default.blacklist_permanent" = { values = [false, true] }
+
+[optimise]
+population = 4
+generations = 2
+
+[outcomes.compliance]
+metric = "compliance_rate"
+statistic = "mean"
+more_is_better = true
+
+[outcomes.blacklisted]
+metric = "blacklisted_share"
+more_is_better = false
+"""
+
+
+def test_a_design_search_on_dask_finds_the_same_front_as_one_local_worker(tmp_path, dask_cluster):
+    from sim.experiments.optimisation import optimise_experiment
+
+    (tmp_path / "base.toml").write_text(BASE)
+    path = tmp_path / "search.toml"
+    path.write_text(SEARCH)
+    experiment = load_experiment(path)
+    on_dask = optimise_experiment(
+        experiment, tmp_path / "dask", scheduler=dask_cluster, progress=False
+    )
+    local = optimise_experiment(experiment, tmp_path / "one", workers=1, progress=False)
+    assert on_dask.runs["failed"] == 0 and on_dask.runs["ran"] > 0
+    pd.testing.assert_frame_equal(on_dask.evaluations, local.evaluations)
+    pd.testing.assert_frame_equal(on_dask.front, local.front)

@@ -196,8 +196,7 @@ def front_scatter(
     if len(objectives) > 2:
         third = label(objectives[2], percent).split(",")[0].lower()
         title += (
-            f"<br><sup>colour: {third}; a front design that looks beaten here is better on "
-            "it</sup>"
+            f"<br><sup>colour: {third}; a front design that looks beaten here is better on it</sup>"
         )
     return _style(figure, title, height=540)
 
