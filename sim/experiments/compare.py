@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
-from sim.experiments.experiment_file import Experiment
+from sim.experiments.experiment_file import Experiment, as_experiment
 from sim.experiments.sweep import SweepReport, run_experiment
 from sim.runs import layout
 from sim.stats import CONFIDENCE, mean_interval
@@ -161,7 +161,7 @@ def check_comparable(experiment: Experiment) -> None:
 
 
 def compare_experiment(
-    experiment: Experiment, out: Path = Path("results"), **run_options: Any
+    experiment: Experiment | str | Path, out: Path = Path("results"), **run_options: Any
 ) -> ComparisonResult:
     """Run (or resume) every design with common random numbers and compare them pairwise.
 
@@ -171,6 +171,7 @@ def compare_experiment(
         **run_options: Passed to `run_experiment` (executor, workers, scheduler, resume,
             progress).
     """
+    experiment = as_experiment(experiment)
     check_comparable(experiment)
     report = run_experiment(experiment, out, **run_options)
     outcomes = experiment.spec.outcomes

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
-from sim.experiments.experiment_file import Discover, Experiment
+from sim.experiments.experiment_file import Discover, Experiment, as_experiment
 from sim.experiments.sweep import SweepReport, run_experiment
 from sim.runs import layout
 
@@ -246,7 +246,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def discover_experiment(
-    experiment: Experiment, out: Path = Path("results"), **run_options: Any
+    experiment: Experiment | str | Path, out: Path = Path("results"), **run_options: Any
 ) -> DiscoveryResult:
     """Run (or resume) the experiment's sweep, then find the box of its cases of interest.
 
@@ -257,6 +257,7 @@ def discover_experiment(
         ScenarioError: no [discover] table, or no point (or every point) is a case of interest
             (the message gives the outcome's range; the runs are kept).
     """
+    experiment = as_experiment(experiment)
     discover = check_discovery(experiment)
     load_prim()  # fail before any run if the extra is missing
     report = run_experiment(experiment, out, **run_options)

@@ -483,6 +483,11 @@ def check_grid_levels(experiment: Experiment) -> None:
             )
 
 
+def as_experiment(experiment: Experiment | str | Path) -> Experiment:
+    """A loaded experiment, loading it first when given the file's path."""
+    return experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+
+
 def grid_levels(factor: Factor, integer: bool) -> list[Any]:
     """The levels a factor takes in a full grid (rounded for an integer value)."""
     if factor.values is not None:

@@ -29,7 +29,7 @@ from scipy.stats import qmc
 
 from sim.errors import ScenarioError
 from sim.experiments.discovery import ANALYSIS_EXTRA_HINT
-from sim.experiments.experiment_file import Experiment, Optimise, level_from_unit
+from sim.experiments.experiment_file import Experiment, Optimise, as_experiment, level_from_unit
 from sim.experiments.sweep import RunTask, Session, open_session, run_name
 from sim.runs import layout
 from sim.seeding import make_generator
@@ -298,7 +298,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def optimise_experiment(
-    experiment: Experiment, out: Path = Path("results"), **session_options: Any
+    experiment: Experiment | str | Path, out: Path = Path("results"), **session_options: Any
 ) -> OptimisationResult:
     """Search the levers for the front of the objectives; resumable run by run.
 
@@ -310,6 +310,7 @@ def optimise_experiment(
         out: Parent directory of the experiment's results.
         **session_options: executor, workers, scheduler, progress (as `run_experiment`).
     """
+    experiment = as_experiment(experiment)
     settings = check_optimise(experiment)
     load_pymoo()  # fail before any run if the extra is missing
     objectives = settings.objectives or list(experiment.spec.outcomes)

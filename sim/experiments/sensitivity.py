@@ -27,7 +27,7 @@ from scipy.stats import bootstrap, sobol_indices
 
 from sim.errors import ScenarioError
 from sim.experiments.designs import morris_units, saltelli_units, unit_points, unit_problem
-from sim.experiments.experiment_file import Experiment
+from sim.experiments.experiment_file import Experiment, as_experiment
 from sim.experiments.sweep import SweepReport, run_experiment
 from sim.runs import layout
 from sim.seeding import make_generator
@@ -402,7 +402,7 @@ def check_sensitivity(experiment: Experiment) -> None:
 
 
 def sensitivity_experiment(
-    experiment: Experiment, out: Path = Path("results"), **run_options: Any
+    experiment: Experiment | str | Path, out: Path = Path("results"), **run_options: Any
 ) -> SensitivityResult:
     """Run (or resume) a Saltelli or Morris experiment and write its indices.
 
@@ -412,6 +412,7 @@ def sensitivity_experiment(
         **run_options: Passed to `run_experiment` (executor, workers, scheduler, resume,
             progress).
     """
+    experiment = as_experiment(experiment)
     check_sensitivity(experiment)
     spec = experiment.spec
     assert spec.sensitivity is not None

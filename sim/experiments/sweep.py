@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from sim.errors import RunFailure
 from sim.experiments.designs import design_points
 from sim.experiments.executors import open_backend, slots_of
-from sim.experiments.experiment_file import Experiment, check_grid_levels
+from sim.experiments.experiment_file import Experiment, as_experiment, check_grid_levels
 from sim.experiments.outcomes import Outcome, summarise_all
 from sim.runs import layout
 from sim.runs.lock import acquire_lock
@@ -329,7 +329,7 @@ def _save_experiment_copy(experiment: Experiment, results_dir: Path) -> None:
 
 
 def run_experiment(
-    experiment: Experiment,
+    experiment: Experiment | str | Path,
     out: Path = Path("results"),
     *,
     executor: Executor | None = None,
@@ -349,6 +349,7 @@ def run_experiment(
         resume: Skip runs already finished (failed runs are retried); False reruns all.
         progress: Show a progress bar on stderr.
     """
+    experiment = as_experiment(experiment)
     results_dir = Path(out).resolve() / layout.path_name(experiment.name)
     # Every check that can run before compute runs before anything is written: each run's
     # scenario is built (an invalid factor combination fails here), memory and room to write

@@ -328,3 +328,28 @@ def write_report(path: Path, formats: str | Sequence[str] = ("html",)) -> Writte
             message=f"images not written ({type(problem).__name__}: {problem}); " + NO_BROWSER_HINT,
         )
     return WrittenReport(html=html_path, images=written)
+
+
+def report(
+    result: Any, formats: str | Sequence[str] = ("html",), out: str | Path = "results"
+) -> WrittenReport:
+    """Write the report of a result held in Python, or of a results directory.
+
+    `result` may be a `RunResult` (saved to `<out>/<run-id>/` first, unless already saved
+    there), any experiment result (`run_experiment`, `compare_experiment`,
+    `sensitivity_experiment`, `discover_experiment`, `optimise_experiment`), or a path.
+    """
+    if isinstance(result, str | Path):
+        return write_report(Path(result), formats)
+    directory = getattr(result, "results_dir", None)
+    if directory is None and hasattr(result, "sweep"):
+        directory = result.sweep.results_dir
+    if directory is None and hasattr(result, "save"):
+        from sim.runs.runner import run_id
+
+        model = result.model
+        existing = Path(out) / run_id(model.config, result.seed, result.keys)
+        directory = existing if (existing / layout.MANIFEST).is_file() else result.save(out)
+    if directory is None:
+        raise TypeError(f"report: cannot report a {type(result).__name__}")
+    return write_report(Path(directory), formats)

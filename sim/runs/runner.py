@@ -54,6 +54,14 @@ class RunResult:
             ]
         )
 
+    def save(self, out: str | Path = "results", spells: bool = False) -> Path:
+        """Write this run to `<out>/<run-id>/` as `creditsim run` does; returns the directory.
+
+        The same files as `run_to_disk` (time series, agents, manifest; with `spells` the spell
+        log of the lists, complete only if simulated with `spells=True`), written atomically.
+        """
+        return save_result(self, Path(out), spells=spells)
+
     def agents(self) -> pa.Table:
         """Final state of every agent, kind by kind (citizens first, then firms)."""
         rules = self.model.rules
@@ -143,6 +151,18 @@ def run_to_disk(
         ScenarioError: the results could not be written (nothing half-written is left).
     """
     result = simulate(scenario, seed=seed, keys=keys, progress=progress, spells=spells)
+    return save_result(result, out, extra_manifest, spells=spells, run_keys=run_keys)
+
+
+def save_result(
+    result: RunResult,
+    out: Path,
+    extra_manifest: dict[str, Any] | None = None,
+    spells: bool = False,
+    run_keys: dict[str, Any] | None = None,
+) -> Path:
+    """Write a finished simulation to `<out>/<run-id>/` atomically (see `run_to_disk`)."""
+    scenario = result.model.config
     identifier = run_id(scenario, result.seed, result.keys)
     started = time.perf_counter()
     timeseries = result.timeseries

@@ -870,6 +870,14 @@ class Scenario(Frozen):
                             f"schemes.{name}.{key}: has no effect, the scheme's blacklist is "
                             "permanent (blacklist_permanent = true)"
                         )
+        for name, rule in self.lists.items():
+            if rule.permanent:
+                for key in ("duration_months", "duration_by_behaviour", "extension_months"):
+                    if key in rule.model_fields_set:
+                        found.append(
+                            f"lists.{name}.{key}: has no effect, the list is permanent "
+                            "(permanent = true)"
+                        )
         return found
 
     def digest(self) -> str:

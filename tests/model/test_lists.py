@@ -241,6 +241,8 @@ def test_permanent_overrides_a_duration_so_one_key_makes_a_list_permanent():
     permanent = compile_lists(scenario_from_data(world(lists), "f.toml"))
     assert not timed.permanent.any() and timed.duration_months.max() == 12
     assert permanent.permanent.all()
+    warnings = scenario_from_data(world(lists), "f.toml").warnings()
+    assert "lists.court.duration_months: has no effect, the list is permanent" in " ".join(warnings)
 
 
 def test_a_memorandum_over_a_list_that_does_not_exist_is_refused():
