@@ -211,7 +211,14 @@ def experiment_report(experiment_dir: Path) -> Report:
                 report.charts.append(
                     Chart(
                         f"heatmap_{stem}",
-                        charts.sweep_heatmap(summary, grid[0], grid[1], outcome, percent),
+                        charts.sweep_heatmap(
+                            summary,
+                            grid[0],
+                            grid[1],
+                            outcome,
+                            percent,
+                            _more_is_better(definitions, outcome),
+                        ),
                     )
                 )
     if sensitivity is not None and len(sensitivity):
@@ -231,6 +238,13 @@ def experiment_report(experiment_dir: Path) -> Report:
         )
         report.charts.append(Chart("discovery_box", charts.box_limits(limits)))
     return report
+
+
+def _more_is_better(definitions: dict[str, Any], column: str) -> bool | None:
+    """An outcome column's direction from the experiment's definitions (None if unknown)."""
+    definition = definitions.get(column.removeprefix(labels.OUTCOME_PREFIX), {})
+    value = definition.get("more_is_better")
+    return None if value is None else bool(value)
 
 
 def discovery_sentence(facts: dict[str, Any], limits: pd.DataFrame) -> str:

@@ -362,3 +362,45 @@ def test_labels_of_two_points_close_together_take_different_positions(x, y, dx, 
     upper, lower = (0, 1) if y >= y + dy else (1, 0)
     if abs(dy) > 0.5 and positions[upper].startswith(("top", "bottom")):
         assert not (positions[upper].startswith("bottom") and positions[lower].startswith("top"))
+
+
+def _noisy_grid(effect: float, noise: float, seed: int = 0) -> pd.DataFrame:
+    """A 2 x 2 grid, 6 runs a cell: outcome = effect x (a + b) + noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for a in (0, 1):
+        for b in (0, 1):
+            for r in range(6):
+                value = effect * (a + b) + noise * rng.standard_normal()
+                rows.append(
+                    {"status": "ok", "factor.a": a, "factor.b": b, "replicate": r,
+                     "outcome.score": value}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_heatmap_cells_show_their_interval_and_which_cannot_be_told_from_the_best():
+    from scipy import stats
+
+    summary = _noisy_grid(effect=10.0, noise=0.5)
+    figure = charts.sweep_heatmap(summary, "factor.a", "factor.b", "outcome.score",
+                                  more_is_better=True)  # fmt: skip
+    (grid,) = traces(figure, "grid")
+    cell = summary[(summary["factor.a"] == 1) & (summary["factor.b"] == 1)]["outcome.score"]
+    half = stats.t.ppf(0.975, len(cell) - 1) * cell.std(ddof=1) / np.sqrt(len(cell))
+    assert f"± {labels.plain_number(half)}" in grid.text[1][1]
+    # Effects of 10 against noise of 0.5: only the best cell is "≈ best", colours span the data.
+    marked = [[("≈ best" in t) for t in row] for row in grid.text]
+    assert marked == [[False, False], [False, True]]
+    assert grid.zmin is None and "within replicate noise" not in figure.layout.title.text
+
+
+def test_a_heatmap_of_pure_noise_says_so_and_does_not_stretch_its_colours():
+    summary = _noisy_grid(effect=0.0, noise=1.0, seed=3)
+    figure = charts.sweep_heatmap(summary, "factor.a", "factor.b", "outcome.score",
+                                  more_is_better=False)  # fmt: skip
+    (grid,) = traces(figure, "grid")
+    z = np.asarray(grid.z, dtype=float)
+    assert "within replicate noise" in figure.layout.title.text
+    assert grid.zmin <= z.min() and grid.zmax >= z.max()  # the scale spans the noise
+    assert sum("≈ best" in t for row in grid.text for t in row) >= 2

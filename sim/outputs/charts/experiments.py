@@ -17,6 +17,7 @@ from sim.outputs.labels import (
     label,
     number_format,
     outcome_columns,
+    plain_number,
 )
 from sim.outputs.style import (
     DESIGN_COLOURS,
@@ -157,44 +158,111 @@ def sweep_heatmap_data(
     )
 
 
+def sweep_heatmap_noise(
+    summary: pd.DataFrame, x_factor: str, y_factor: str, outcome: str
+) -> pd.DataFrame:
+    """95% half-width of each cell's mean (t over its runs; NaN with fewer than 2 runs)."""
+    runs = finished(summary)
+    grid = sweep_heatmap_data(summary, x_factor, y_factor, outcome)
+    half = runs.groupby([y_factor, x_factor])[outcome].apply(_half_width)
+    return half.unstack(x_factor).reindex(index=grid.index, columns=grid.columns)
+
+
+def _half_width(values: pd.Series) -> float:
+    _, low, high = mean_interval(values.to_numpy(dtype=np.float64))
+    return (high - low) / 2
+
+
 def sweep_heatmap(
     summary: pd.DataFrame,
     x_factor: str,
     y_factor: str,
     outcome: str,
     percent: Collection[str] = (),
+    more_is_better: bool | None = None,
 ) -> go.Figure:
-    """Mean outcome over the grid of two factors, as a heatmap."""
+    """Mean outcome over the grid of two factors, as a heatmap, with its replicate noise.
+
+    Each cell shows its mean and 95% half-width; with a direction, cells that cannot be told
+    from the best cell (their intervals overlap) are marked "≈ best". When the whole grid
+    spans less than the noise, the colour scale is widened to the noise, so colour does not
+    show differences the runs cannot tell apart.
+    """
     grid = sweep_heatmap_data(summary, x_factor, y_factor, outcome)
+    noise = sweep_heatmap_noise(summary, x_factor, y_factor, outcome)
     counts = (
         finished(summary)
         .pivot_table(index=y_factor, columns=x_factor, values=outcome, aggfunc="count")
         .reindex(index=grid.index, columns=grid.columns)
         .fillna(0)
     )
+    z = grid.to_numpy(dtype=np.float64)
+    half = noise.to_numpy(dtype=np.float64)
+    typical = float(np.nanmedian(half)) if np.isfinite(half).any() else float("nan")
+    spread = float(np.nanmax(z) - np.nanmin(z)) if np.isfinite(z).any() else 0.0
+    colour_range: dict = {}
+    within_noise = np.isfinite(typical) and spread < 2 * typical
+    if within_noise:
+        centre = float(np.nanmean(z))
+        colour_range = dict(zmin=centre - typical, zmax=centre + typical)
+    near_best = np.zeros(z.shape, dtype=bool)
+    if more_is_better is not None and np.isfinite(z).any():
+        best = np.unravel_index(np.nanargmax(z if more_is_better else -z), z.shape)
+        gap = np.abs(z - z[best])
+        near_best = gap <= np.nan_to_num(half, nan=0.0) + np.nan_to_num(half[best], nan=0.0)
+        near_best &= np.isfinite(half)
+    text = [
+        [
+            _cell_text(z[i, j], half[i, j], near_best[i, j], outcome, percent)
+            for j in range(z.shape[1])
+        ]
+        for i in range(z.shape[0])
+    ]
     z_format = number_format(outcome, percent)
     figure = go.Figure(
         go.Heatmap(
             x=[formatted(v, x_factor, percent) for v in grid.columns],
             y=[formatted(v, y_factor, percent) for v in grid.index],
-            z=grid.to_numpy(),
+            z=z,
+            text=text,
             colorscale=HEATMAP_SCALE,
             colorbar=dict(title=dict(text=label(outcome, percent)), tickformat=z_format),
             customdata=counts.to_numpy(),
-            texttemplate=f"%{{z:{z_format}}}",
+            texttemplate="%{text}",
             hovertemplate=(
                 f"{label(x_factor, percent)}: %{{x}}<br>{label(y_factor, percent)}: %{{y}}"
-                f"<br>{label(outcome, percent)}: %{{z:{z_format}}}"
+                f"<br>{label(outcome, percent)}: %{{text}}"
                 "<br>runs: %{customdata}<extra></extra>"
             ),
             meta={"panel": label(outcome, percent), "series": outcome, "role": "grid"},
+            **colour_range,
         )
     )
     figure.update_xaxes(title_text=label(x_factor, percent), type="category")
     figure.update_yaxes(title_text=label(y_factor, percent), type="category")
     words = [label(name, percent).split(",")[0] for name in (outcome, x_factor, y_factor)]
-    title = f"{words[0]} by {words[1].lower()} and {words[2].lower()} (mean of runs)"
-    return _style(figure, title, height=520)
+    title = f"{words[0]} by {words[1].lower()} and {words[2].lower()} (mean of runs ± 95% CI)"
+    if within_noise:
+        title += (
+            "<br><sup>every cell is within replicate noise: "
+            "the colours show no real difference</sup>"
+        )
+    elif near_best.sum() > 1:
+        title += f"<br><sup>≈ best: {int(near_best.sum())} cells cannot be told from the best</sup>"
+    return _style(figure, title, height=540)
+
+
+def _cell_text(
+    value: float, half: float, near_best: bool, outcome: str, percent: Collection[str]
+) -> str:
+    """A heatmap cell: mean, its 95% half-width (points for shares) and the ≈ best mark."""
+    if not np.isfinite(value):
+        return ""
+    text = formatted(value, outcome, percent)
+    if np.isfinite(half):
+        share = is_percent(outcome, percent)
+        text += f"<br>± {half * 100:.1f} pp" if share else f"<br>± {plain_number(half)}"
+    return text + ("<br>≈ best" if near_best else "")
 
 
 # --- Designs: trade-off and paired differences -----------------------------------------------
