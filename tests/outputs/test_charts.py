@@ -140,12 +140,25 @@ def test_income_quintile_bars_match_the_agent_tables(comparison_dir, design_runs
         ).groupby("quintile")
         shares = per_quintile.mean()
         shares["reward_share"] = per_quintile["rewards"].sum() / citizens["rewards_yuan"].sum()
+        shares["heads"] = per_quintile.size()
+        for column in ("blacklisted_share", "involuntary_listed_share",
+                       "false_positive_listed_share"):  # fmt: skip
+            shares[f"{column}_count"] = per_quintile[column].sum()
         expected.setdefault(design, []).append(shares)
     for trace in traces(figure, "mean"):
         runs = expected[trace.meta["series"]]
         mean = pd.concat(runs).groupby(level=0)[trace.meta["column"]].mean()
         np.testing.assert_array_equal(trace.x, mean.index)
         np.testing.assert_allclose(trace.y, mean.to_numpy())
+        if trace.meta["column"] != "reward_share":  # the head count behind every share
+            table = pd.concat(runs).groupby(level=0)
+            counts = table[f"{trace.meta['column']}_count"].mean()
+            heads = table["heads"].mean()
+            for text, count, total in zip(trace.customdata[:, 3], counts, heads, strict=True):
+                assert text == (
+                    f" ({labels.plain_number(count)} of {labels.plain_number(total)} "
+                    "citizens a run)"
+                )
     rewards = [t for t in traces(figure, "mean") if t.meta["column"] == "reward_share"]
     for trace in rewards:  # every run's reward shares add up to all rewards
         assert sum(trace.y) == pytest.approx(1.0)

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.outputs.labels import plain_number
 from sim.outputs.style import (
     BAND_OPACITY,
     BAND_QUANTILES,
@@ -381,7 +382,9 @@ def quintile_table(agents: pd.DataFrame) -> pd.DataFrame:
             design column; firms are ignored.
 
     Returns:
-        One row per run and quintile with the columns of `QUINTILE_MEASURES`.
+        One row per run and quintile with the columns of `QUINTILE_MEASURES`, the number of
+        citizens (agents) in the quintile and, for each share, `<measure>_count`: the head count
+        behind it.
     """
     citizens = agents[agents["kind"] == "citizen"].copy()
     if "run_id" not in citizens:
@@ -397,6 +400,10 @@ def quintile_table(agents: pd.DataFrame) -> pd.DataFrame:
         involuntary_listed_share=("involuntary_listed_share", "mean"),
         false_positive_listed_share=("false_positive_listed_share", "mean"),
         rewards_yuan=("rewards_yuan", "sum"),
+        citizens=("blacklisted_share", "size"),
+        blacklisted_share_count=("blacklisted_share", "sum"),
+        involuntary_listed_share_count=("involuntary_listed_share", "sum"),
+        false_positive_listed_share_count=("false_positive_listed_share", "sum"),
     )
     table = table.reset_index()
     total = table.groupby("run_id")["rewards_yuan"].transform("sum")
@@ -417,12 +424,35 @@ def by_income_data(agents: pd.DataFrame, group: str | None = "design") -> pd.Dat
     rows = []
     for measure, (title, _, concept) in QUINTILE_MEASURES.items():
         stats_ = _band_stats(table, [group_column, "quintile"], measure)
+        counted = f"{measure}_count"
+        if counted in table and "citizens" in table:
+            heads = table.groupby([group_column, "quintile"], sort=False)[[counted, "citizens"]]
+            stats_ = stats_.merge(
+                heads.mean().rename(columns={counted: "count"}).reset_index(),
+                on=[group_column, "quintile"],
+                how="left",
+            )
+        else:
+            stats_ = stats_.assign(count=np.nan, citizens=np.nan)
         for name in groups:
             part = stats_[stats_[group_column] == name].drop(columns=group_column)
             label = name or concept.capitalize()
             rows.append(part.assign(panel=title, series=label, column=measure, group=name))
-    columns = ["panel", "series", "column", "group", "quintile", "mean", "low", "high", "runs"]
+    columns = ["panel", "series", "column", "group", "quintile", "mean", "low", "high", "runs",
+               "count", "citizens"]  # fmt: skip
     return pd.concat(rows, ignore_index=True)[columns]
+
+
+def _heads(bars: pd.DataFrame) -> list[str]:
+    """The head count behind each bar's share, e.g. " (3 of 1,000 citizens a run)"."""
+    texts = []
+    for count, citizens, runs in zip(bars["count"], bars["citizens"], bars["runs"], strict=True):
+        if not (np.isfinite(count) and np.isfinite(citizens)):
+            texts.append("")
+            continue
+        each = " a run" if runs > 1 else ""
+        texts.append(f" ({plain_number(count)} of {plain_number(citizens)} citizens{each})")
+    return texts
 
 
 def by_income_quintile(
@@ -458,9 +488,12 @@ def by_income_quintile(
                         visible=bool(spread),
                         color="#555555",
                     ),
-                    customdata=np.column_stack([bars["low"], bars["high"], bars["runs"]]),
+                    customdata=np.column_stack(
+                        [bars["low"], bars["high"], bars["runs"], _heads(bars)]
+                    ),
                     hovertemplate=(
                         f"<b>{series}</b><br>{title}<br>Income quintile %{{x}}: %{{y:.2%}}"
+                        "%{customdata[3]}"
                         "<br>5-95% of runs: %{customdata[0]:.2%} to %{customdata[1]:.2%}"
                         "<br>runs: %{customdata[2]}<extra></extra>"
                     ),
