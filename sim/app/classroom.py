@@ -40,6 +40,7 @@ class Snapshot:
     list_names: tuple[str, ...] = ()  # the scenario's [lists], in file order
     red_lists: frozenset[str] = frozenset()  # which of them are red lists
     firm_lists: frozenset[str] = frozenset()  # which of them list firms only
+    sample_cities: tuple[str, ...] = ()  # each sampled citizen's city this month
 
 
 @dataclass
@@ -159,6 +160,7 @@ class Classroom:
                 sample_states=states,
                 sample_causes=causes,
                 sample_hover=hover,
+                sample_cities=tuple(citizen.city for citizen in self.sample),
                 step_seconds=self.step_seconds,
                 list_names=tuple(config.lists),
                 red_lists=frozenset(

@@ -188,9 +188,38 @@ def income_figure(snapshot: Snapshot) -> Figure:
     return {"data": data, "layout": layout}
 
 
+def sample_layout(
+    cities: tuple[str, ...], order: tuple[str, ...]
+) -> tuple[list[int], list[int], list[tuple[str, int, int]]]:
+    """Grid positions of the sampled citizens, one block of rows per city, and block labels.
+
+    Returns x and y per citizen (y counts down from 0) and, per city with anyone in the
+    sample, (label, y of its label row, head count). Cities come in `order`, then any other.
+    """
+    names = list(order) + sorted(set(cities) - set(order))
+    x, y = [0] * len(cities), [0] * len(cities)
+    blocks = []
+    row = 0
+    for name in names:
+        members = [i for i, city in enumerate(cities) if city == name]
+        if not members:
+            continue
+        blocks.append((name, -row, len(members)))
+        row += 1  # the label's row
+        for k, i in enumerate(members):
+            x[i], y[i] = k % SAMPLE_COLUMNS, -(row + k // SAMPLE_COLUMNS)
+        row += -(-len(members) // SAMPLE_COLUMNS)
+    return x, y, blocks
+
+
 def population_figure(snapshot: Snapshot) -> Figure:
-    """The sampled citizens as a grid (by city, then income), coloured by state."""
+    """The sampled citizens as a grid coloured by state, one labelled block per city.
+
+    Within a block citizens keep their order (by income at the start).
+    """
     states = snapshot.sample_states
+    cities = snapshot.sample_cities or ("",) * len(states)
+    x, y, blocks = sample_layout(cities, snapshot.city_names)
     data = []
     for state, colour in STATE_COLOURS.items():
         rows = [i for i, s in enumerate(states) if s == state]
@@ -205,18 +234,31 @@ def population_figure(snapshot: Snapshot) -> Figure:
                 "type": "scatter",
                 "mode": "markers",
                 "name": f"{STATE_WORDS[state]} ({len(rows)})",
-                "x": [i % SAMPLE_COLUMNS for i in rows],
-                "y": [-(i // SAMPLE_COLUMNS) for i in rows],
+                "x": [x[i] for i in rows],
+                "y": [y[i] for i in rows],
                 "marker": {"color": colour, "size": 14, "symbol": symbols},
                 "text": [snapshot.sample_hover[i] for i in rows],
                 "hoverinfo": "text",
             }
         )
     title = f"{len(states)} citizens picked at random, grouped by city"
-    layout = _layout(title, "", height=330, percent=False)
+    height = max(330, 90 + 17 * (1 - min((b[1] for b in blocks), default=0) + len(blocks)))
+    layout = _layout(title, "", height=height, percent=False)
     layout["legend"]["y"] = -0.02
-    layout["xaxis"] = {"visible": False}
+    layout["xaxis"] = {"visible": False, "range": [-0.7, SAMPLE_COLUMNS - 0.3]}
     layout["yaxis"] = {"visible": False, "scaleanchor": "x"}
+    layout["annotations"] = [
+        {
+            "text": f"<b>{name}</b>: {count} of the {len(states)}" if name else "",
+            "x": -0.5,
+            "y": top,
+            "xanchor": "left",
+            "yanchor": "middle",
+            "showarrow": False,
+            "font": {"size": 12},
+        }
+        for name, top, count in blocks
+    ]
     return {"data": data, "layout": layout}
 
 

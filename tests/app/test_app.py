@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from app_server import STEP_LATENCY, app_server, record_problems
 from helpers import CHROMIUM, CHROMIUM_ARGS, make_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import Scenario
 from sim.app import assets
@@ -562,3 +564,36 @@ def test_the_causes_chart_gives_head_counts_beside_its_shares(small_scenario):
         expected = [f"{n:,} of {t:,}" for n, t in zip(caused, listed, strict=True)]
         assert trace["customdata"] == expected
         assert "%{customdata}" in trace["hovertemplate"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["north", "south", "east"]), min_size=1, max_size=120))
+def test_the_citizen_sample_is_one_labelled_block_per_city(cities):
+    from sim.app.classroom import SAMPLE_COLUMNS
+    from sim.app.figures import sample_layout
+
+    x, y, blocks = sample_layout(tuple(cities), ("south", "north"))
+    assert len(set(zip(x, y, strict=True))) == len(cities)  # nobody sits on anybody
+    assert all(0 <= column < SAMPLE_COLUMNS for column in x)
+    order = [name for name, _, _ in blocks]
+    assert order == [c for c in ("south", "north", "east") if c in cities]
+    for index, (name, top, count) in enumerate(blocks):
+        members = [i for i, city in enumerate(cities) if city == name]
+        assert count == len(members)
+        rows = {y[i] for i in members}
+        assert max(rows) == top - 1  # right under its label
+        below = blocks[index + 1][1] if index + 1 < len(blocks) else None
+        assert below is None or min(rows) > below  # above the next city's label
+        # in sample order, filling rows left to right
+        assert [(-(y[i]), x[i]) for i in members] == sorted((-(y[i]), x[i]) for i in members)
+
+
+def test_the_population_chart_names_each_city_with_its_head_count(small_scenario):
+    classroom = Classroom(small_scenario, replace(levers_of(small_scenario), citizens=1_000))
+    classroom.step()
+    snapshot = classroom.snapshot()
+    chart = figures(snapshot)["population"]
+    texts = [a["text"] for a in chart["layout"]["annotations"]]
+    for city in set(snapshot.sample_cities):
+        count = snapshot.sample_cities.count(city)
+        assert f"<b>{city}</b>: {count} of the 200" in texts
