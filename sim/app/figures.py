@@ -109,8 +109,10 @@ def line_figure(
         }
         for month, _ in snapshot.marks
     ]
-    if not steps:  # before the first month: a share axis, not plotly's empty -1..6
-        layout["yaxis"]["range"] = [0, 1]
+    # Shares span 0-100% in every update: with uirevision kept, an update without a range
+    # could keep plotly's empty-plot range (-100%..400%) from an earlier draw.
+    layout["yaxis"]["range"] = [0, 1]
+    layout["yaxis"]["autorange"] = False
     rows = mark_rows(snapshot.marks, snapshot.months)
     layout["annotations"] = [
         {

@@ -267,6 +267,10 @@ def page(app_url):
 
 CHART_POINTS = """() => Array.from(document.querySelectorAll('.creditsim-chart')).map(
     chart => (chart.data || []).map(trace => (trace.x || []).length))"""
+SHARE_AXES = """() => ['compliance', 'exclusion', 'causes'].map(name => {
+    const chart = document.querySelector(`.chart-${name} .creditsim-chart`);
+    return chart._fullLayout.yaxis.range;
+})"""
 COMPLIANCE_MARKS = """() => {
     const chart = document.querySelector('.chart-compliance .creditsim-chart');
     return ((chart.layout || {}).shapes || []).length;
@@ -361,6 +365,8 @@ def test_page_steps_changes_policy_resets_and_plays(page, app_url):
     month = int(page.locator(".month-label").text_content().split()[1])
     assert 36 <= month < 60
     assert _chart_points(page, month)[0] == [month, month]
+    for low, high in page.evaluate(SHARE_AXES):  # as drawn: 0-100%, never plotly's -1..4
+        assert low == pytest.approx(0) and high == pytest.approx(1)
 
     bottom = page.locator(".chart-population").bounding_box()
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -525,11 +531,14 @@ def test_policy_change_labels_never_overlap():
     check()
 
 
-def test_share_charts_before_the_first_month_span_0_to_100_percent(small_scenario):
+def test_share_charts_span_0_to_100_percent_before_and_after_months_run(small_scenario):
     classroom = Classroom(small_scenario, replace(levers_of(small_scenario), citizens=1_000))
-    charts = figures(classroom.snapshot())
-    for name in ("compliance", "exclusion", "causes"):
-        assert charts[name]["layout"]["yaxis"]["range"] == [0, 1]
+    for _ in range(3):
+        charts = figures(classroom.snapshot())
+        for name in ("compliance", "exclusion", "causes"):
+            assert charts[name]["layout"]["yaxis"]["range"] == [0, 1]
+            assert charts[name]["layout"]["yaxis"]["autorange"] is False
+        classroom.step()
 
 
 @browser
