@@ -27,10 +27,12 @@ class Levers:
 
     Attributes:
         detection: multiplies every city's enforcement (the chance an act is detected).
-        blacklist_months: how long a listing lasts, in every scheme.
-        permanent: listings never end ("once untrustworthy, always restricted").
+        blacklist_months: how long a listing lasts, in every scheme and every blacklist of
+            the agencies' lists.
+        permanent: listings never end ("once untrustworthy, always restricted"), on every
+            scheme and list.
         reward: multiplies the value of every red-list reward.
-        published: listings are published (public shaming).
+        published: listings are published (public shaming), on every scheme and list.
         zone_sharing: cities of a pilot zone recognise each other's blacklists; with no zone
             in the scenario, all its cities form one.
         citizens: citizen agents (rebuilds the model).
@@ -56,12 +58,16 @@ def classroom_population(citizens: int) -> int:
 def levers_of(scenario: Scenario) -> Levers:
     """The lever settings a scenario has as written (population capped for the classroom)."""
     schemes = list(scenario.schemes.values())
+    blacklists = [rule for rule in scenario.lists.values() if rule.kind == "blacklist"]
+    months = [s.blacklist_duration_months for s in schemes]
+    months += [rule.duration_months for rule in blacklists if rule.duration_months is not None]
+    permanent = [s.blacklist_permanent for s in schemes] + [r.permanent for r in blacklists]
     return Levers(
         detection=1.0,
-        blacklist_months=max((s.blacklist_duration_months for s in schemes), default=24),
-        permanent=bool(schemes) and all(s.blacklist_permanent for s in schemes),
+        blacklist_months=max(months, default=24),
+        permanent=bool(permanent) and all(permanent),
         reward=1.0,
-        published=any(s.published for s in schemes),
+        published=any(s.published for s in schemes) or any(r.published for r in blacklists),
         zone_sharing=bool(scenario.zones),
         citizens=classroom_population(scenario.population.citizens),
         seed=scenario.simulation.seed,
@@ -86,6 +92,16 @@ def apply_levers(base: Scenario, levers: Levers) -> Scenario:
             scheme["blacklist_permanent"] = levers.permanent
         if levers.published != own.published:
             scheme["published"] = levers.published
+    for rule in data.get("lists", {}).values():  # the agencies' blacklists follow too
+        if rule.get("kind", "blacklist") != "blacklist":
+            continue
+        if levers.blacklist_months != own.blacklist_months:
+            rule["duration_months"] = levers.blacklist_months
+            rule["duration_by_behaviour"] = {}
+        if levers.permanent != own.permanent:
+            rule["permanent"] = levers.permanent
+        if levers.published != own.published:
+            rule["published"] = levers.published
     if levers.reward != own.reward:
         for reward in data["rewards"].values():
             reward["value_income_share"] *= levers.reward

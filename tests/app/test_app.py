@@ -606,3 +606,21 @@ def test_the_population_chart_names_each_city_with_its_head_count(small_scenario
     for city in set(snapshot.sample_cities):
         count = snapshot.sample_cities.count(city)
         assert f"<b>{city}</b>: {count} of the 200" in texts
+
+
+def test_the_listing_levers_act_on_the_agencies_lists_too():
+    from sim.scenario.files import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "yangtze_delta_pilot.toml")
+    own = levers_of(scenario)
+    assert (own.blacklist_months, own.permanent, own.published) == (24, False, True)
+    changed = apply_levers(
+        scenario, replace(own, blacklist_months=12, permanent=True, published=False)
+    )
+    blacklists = {n: r for n, r in changed.lists.items() if r.kind == "blacklist"}
+    assert len(blacklists) == 8
+    for rule in blacklists.values():
+        assert rule.permanent and not rule.published and rule.duration_months == 12
+    assert changed.lists["yrd_red_list"] == scenario.lists["yrd_red_list"]  # rewards untouched
+    unchanged = apply_levers(scenario, own)
+    assert unchanged.lists == scenario.lists
