@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 from sim.app.assets import PROJECT_ROOT
 from sim.errors import ScenarioError
@@ -167,3 +169,85 @@ def describe_change(old: Levers, new: Levers) -> str:
 
 
 # ---------------------------------------------------------------- one class's simulation
+
+
+LINK_RANGES = {  # lever: (kind, low, high, step) as the page's controls allow
+    "detection": (float, 0.0, 3.0, 0.25),
+    "blacklist_months": (int, 1, 60, 1),
+    "reward": (float, 0.0, 5.0, 0.25),
+    "seed": (int, 0, 2**31 - 1, 1),
+}
+LINK_SWITCHES = ("permanent", "published", "zone_sharing")
+
+
+def link_query(scenario_name: str, levers: Levers) -> str:
+    """The page's query string that reopens this scenario with these lever settings."""
+    parts = {"scenario": scenario_name}
+    for name in (*LINK_RANGES, *LINK_SWITCHES, "citizens"):
+        value = getattr(levers, name)
+        if isinstance(value, bool):
+            parts[name] = "true" if value else "false"
+        else:
+            parts[name] = str(value) if isinstance(value, int) else repr(float(value))
+    return urlencode(parts)
+
+
+def levers_from_link(query: str, levers: Levers) -> tuple[str | None, Levers, list[str]]:
+    """Read a shared link's query: (scenario name or None, levers, problems in words).
+
+    A value that is not allowed is left at its setting in `levers` and named in a problem;
+    unknown keys are named too, so a mistyped link says why it did not apply.
+    """
+    scenario = None
+    changes: dict[str, Any] = {}
+    problems = []
+    for key, text in parse_qsl(query.lstrip("?"), keep_blank_values=True):
+        if key == "scenario":
+            scenario = text
+        elif key in LINK_RANGES:
+            kind, low, high, step = LINK_RANGES[key]
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            on_step = math.isfinite(number) and abs(number / step - round(number / step)) < 1e-9
+            if on_step and low <= number <= high:
+                changes[key] = kind(round(number) if kind is int else number)
+            else:
+                problems.append(
+                    f"{key} = {text!r}: allowed {low:g} to {high:g} in steps of {step:g}"
+                )
+        elif key in LINK_SWITCHES:
+            if text.lower() in ("true", "false"):
+                changes[key] = text.lower() == "true"
+            else:
+                problems.append(f"{key} = {text!r}: allowed true or false")
+        elif key == "citizens":
+            if text.isdigit() and int(text) in POPULATION_CHOICES:
+                changes[key] = int(text)
+            else:
+                problems.append(
+                    f"citizens = {text!r}: allowed {', '.join(map(str, POPULATION_CHOICES))}"
+                )
+        else:
+            problems.append(f"{key!r}: not a setting of the page")
+    return scenario, replace(levers, **changes), problems
+
+
+def open_from_link(query: str, directory: Path = SCENARIO_DIR) -> tuple[str, Scenario, Levers, str]:
+    """(name, scenario, levers, note) the page opens with for a shared link's query.
+
+    Without a query: the first scenario at its own settings. A link's scenario that cannot be
+    opened, or settings that are not allowed, are said in `note`; the rest of the link applies.
+    """
+    name, base, error = open_first_scenario(directory)
+    wanted, _, _ = levers_from_link(query, levers_of(base))
+    notes = [error] if error else []
+    if wanted is not None and wanted != name:
+        try:
+            base, name = load_named(wanted, directory), wanted
+        except ScenarioError as problem:
+            notes.append(f"link: scenario {wanted!r} not opened ({problem})")
+    _, levers, problems = levers_from_link(query, levers_of(base))
+    notes += [f"link: {problem}" for problem in problems]
+    return name, base, levers, "; ".join(notes)

@@ -16,6 +16,7 @@ from sim.app.assets import plotly_js_path, use_local_assets
 
 use_local_assets()  # before Solara reads its settings
 
+import html  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
 from dataclasses import replace  # noqa: E402
@@ -32,8 +33,9 @@ from sim.app.levers import (  # noqa: E402
     POPULATION_CHOICES,
     Levers,
     levers_of,
+    link_query,
     load_named,
-    open_first_scenario,
+    open_from_link,
     scenario_files,
 )
 from sim.app.serve import STOPPING  # noqa: E402
@@ -69,7 +71,10 @@ module.exports = {
       // to draw for
       const element = this.$refs.plot;
       if (!element || !element.isConnected) { return; }
-      const config = {responsive: true, displaylogo: false};
+      const config = {
+        responsive: true, displaylogo: false, displayModeBar: true,
+        toImageButtonOptions: {format: "png", filename: "creditsim-" + this.name, scale: 2},
+      };
       const figure = JSON.parse(this.figure);
       await Plotly.react(element, figure.data || [], figure.layout || {}, config);
     },
@@ -89,13 +94,14 @@ class PlotlyChart(ipyvue.VueTemplate):
     template = traitlets.Unicode(PLOTLY_CHART_VUE).tag(sync=True)
     figure = traitlets.Unicode("{}").tag(sync=True)
     src = traitlets.Unicode(plotly_js_path()).tag(sync=True)
+    name = traitlets.Unicode("chart").tag(sync=True)  # the PNG's file name
 
 
 @solara.component
 def Chart(figure: Figure, name: str) -> None:
     """A chart with its explanation underneath."""
     with solara.Card(margin=0, classes=[f"chart-{name}"]):
-        PlotlyChart.element(figure=json.dumps(figure))
+        PlotlyChart.element(figure=json.dumps(figure), name=name)
         solara.Text(CHART_HELP[name], style={"font-size": "0.85em", "color": "#444"})
 
 
@@ -184,9 +190,12 @@ def LeverControls(levers: solara.Reactive[Levers], applied: Levers, on_policy: A
 def Page() -> None:
     """The classroom page."""
     names = [*scenario_files(), BUILT_IN]
-    first_name, first_base, first_error = solara.use_memo(open_first_scenario, [])
+    router = solara.use_router()
+    first_name, first_base, first_levers, first_error = solara.use_memo(
+        lambda: open_from_link(router.search or ""), []
+    )
     scenario_name = solara.use_reactive(first_name)
-    classroom = solara.use_memo(lambda: Classroom(first_base, levers_of(first_base)), [])
+    classroom = solara.use_memo(lambda: Classroom(first_base, first_levers), [])
     levers = solara.use_reactive(classroom.levers)
     version = solara.use_reactive(classroom.version)
     playing = solara.use_reactive(False)
@@ -260,6 +269,13 @@ def Page() -> None:
                 solara.Text(description[:400], style={"font-size": "0.8em"})
         with solara.Card("Policy levers", margin=0):
             LeverControls(levers, classroom.levers, change_policy)
+            query = html.escape(link_query(scenario_name.value, levers.value), quote=True)
+            solara.HTML(
+                "div",
+                f'<a class="share-link" href="?{query}">Link to these settings</a>: '
+                "copy it to open this scenario with these levers (on this server).",
+                style={"font-size": "0.8em", "margin-top": "8px"},
+            )
 
     with solara.Column(style={"padding": "8px"}):
         with solara.Details("What is this?", expand=False):
@@ -293,6 +309,12 @@ def Page() -> None:
                 Chart(charts[name], name)
         if "lists" in charts:
             Chart(charts["lists"], "lists")
+        solara.FileDownload(
+            data=lambda: snapshot.timeseries.to_csv(index=False),
+            filename=f"creditsim-{scenario_name.value}-month-{snapshot.month}.csv",
+            label="Download the data (CSV, one row per month)",
+            mime_type="text/csv",
+        )
         with solara.ColumnsResponsive(default=12, large=6):
             Chart(charts["population"], "population")
             with solara.Card("Cities", margin=0):

@@ -624,3 +624,97 @@ def test_the_listing_levers_act_on_the_agencies_lists_too():
     assert changed.lists["yrd_red_list"] == scenario.lists["yrd_red_list"]  # rewards untouched
     unchanged = apply_levers(scenario, own)
     assert unchanged.lists == scenario.lists
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    detection=st.integers(0, 12).map(lambda k: k * 0.25),
+    months=st.integers(1, 60),
+    reward=st.integers(0, 20).map(lambda k: k * 0.25),
+    switches=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+    citizens=st.sampled_from([1_000, 2_000, 5_000, 10_000]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_a_shared_link_reopens_the_same_settings(detection, months, reward, switches, citizens,
+                                                 seed):  # fmt: skip
+    from sim.app.levers import Levers, levers_from_link, link_query
+
+    permanent, published, zone = switches
+    levers = Levers(detection, months, permanent, reward, published, zone, citizens, seed)
+    name, read, problems = levers_from_link(link_query("beijing", levers), Levers())
+    assert (name, read, problems) == ("beijing", levers, [])
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("detection=3.1", "detection = '3.1': allowed 0 to 3 in steps of 0.25"),
+        ("detection=0.3", "in steps of 0.25"),
+        ("detection=nan", "allowed 0 to 3"),
+        ("blacklist_months=abc", "blacklist_months = 'abc'"),
+        ("permanent=yes", "permanent = 'yes': allowed true or false"),
+        ("citizens=1234", "citizens = '1234': allowed 1000, 2000"),
+        ("detecton=2", "'detecton': not a setting of the page"),
+    ],
+)
+def test_a_bad_link_value_is_named_and_leaves_the_setting_alone(query, problem):
+    from sim.app.levers import Levers, levers_from_link
+
+    _, read, problems = levers_from_link(query, Levers())
+    assert read == Levers() and len(problems) == 1 and problem in problems[0]
+
+
+def _leave_the_first_page(page, problems: list[str]) -> None:
+    """Let the page the fixture opened finish loading, so leaving it aborts no request."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(f"() => ({CHART_POINTS})().length >= 3", timeout=30_000)
+    assert problems == []
+
+
+@browser
+@pytest.mark.browser
+def test_a_shared_link_opens_its_settings_and_the_data_and_charts_download(page, app_url):
+    url, _ = app_url
+    page, problems = page
+    _leave_the_first_page(page, problems)
+    page.goto(f"{url}?scenario=classroom&detection=2.0&permanent=true&reward=0.5&seed=9")
+    page.get_by_text("Month 0 of").wait_for(timeout=90_000)
+    # What a person sees: the slider labels and the switch, as the link set them.
+    page.get_by_text("Detection (x enforcement): 2", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("Reward generosity (x rewards): 0.5", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("Blacklist duration (months): permanent", exact=True).wait_for()
+    assert page.get_by_label("Permanent listing").is_checked()
+    link = page.locator("a.share-link").get_attribute("href")
+    assert "detection=2.0" in link and "permanent=true" in link and "seed=9" in link
+
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text("Month 1 of").wait_for(timeout=30_000)
+    with page.expect_download(timeout=30_000) as csv_download:
+        page.get_by_text("Download the data (CSV").click()
+    csv_text = Path(csv_download.value.path()).read_text()
+    header, first = csv_text.splitlines()[:2]
+    assert csv_download.value.suggested_filename == "creditsim-classroom-month-1.csv"
+    assert header.startswith("step,") and "compliance_rate" in header and first.startswith("1,")
+
+    chart = page.locator(".chart-compliance .creditsim-chart")
+    chart.hover()
+    with page.expect_download(timeout=30_000) as png_download:
+        chart.locator('.modebar-btn[data-title^="Download plot as a "]').click()
+    assert png_download.value.suggested_filename == "creditsim-compliance.png"
+    assert Path(png_download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert problems == []
+
+
+@browser
+@pytest.mark.browser
+def test_a_link_with_a_bad_value_says_so_and_opens_the_rest(page, app_url):
+    url, _ = app_url
+    page, problems = page
+    _leave_the_first_page(page, problems)
+    page.goto(f"{url}?detection=9&seed=11")
+    page.get_by_text("Month 0 of").wait_for(timeout=90_000)
+    page.get_by_text("link: detection = '9': allowed 0 to 3 in steps of 0.25").wait_for(
+        timeout=30_000
+    )
+    assert "&seed=11&" in page.locator("a.share-link").get_attribute("href")
+    assert problems == []
