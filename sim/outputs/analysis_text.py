@@ -31,21 +31,15 @@ def box_lines(
         f"chosen box {chosen}: coverage {coverage:.0%} of the cases, density {density:.0%} "
         f"(base rate {cases / points:.0%})",
     ]
-    restricted = limits[limits["restricted"]]
-    if restricted.empty:
+    rows = box_rows(limits)
+    if rows.empty:
         lines.append("the box restricts no factor: the cases are spread over the whole space")
-    for row in restricted.itertuples(index=False):
-        values = [q for q in (row.qp_low, row.qp_high) if not math.isnan(q)]
-        qp = min(values) if values else math.nan
-        note = "; may be noise: more points would tell" if qp > SIGNIFICANT_QP else ""
-        if row.levels:
-            where = f"in {{{row.levels}}} (of {{{row.sampled_levels}}})"
-        else:
-            where = (
-                f"from {plain_number(row.low)} to {plain_number(row.high)} "
-                f"(sampled {plain_number(row.sampled_low)} to {plain_number(row.sampled_high)})"
-            )
-        lines.append(f"  {row.factor} {where}; qp {p_value(qp)}{note}")
+    for row in rows.to_dict("records"):
+        where = f"in {row['box']}" if row["box"].startswith("{") else f"from {row['box']}"
+        note = "; may be noise: more points would tell" if row["note"] else ""
+        lines.append(
+            f"  {row['factor']} {where} (sampled {row['sampled']}); qp {row['quasi-p-value']}{note}"
+        )
     return lines
 
 
@@ -56,14 +50,10 @@ def _gap(value: float, name: str, percent: Collection[str]) -> str:
     return f"{value * 100:.2f} pp" if is_percent(name, percent) else plain_number(value)
 
 
-def front_text(
-    front: pd.DataFrame,
-    candidates: int,
-    objectives: list[str],
-    robustness: pd.DataFrame | None,
-    percent: Collection[str] = (),
-) -> str:
-    """The front, one design per line, best on the first objective first; then robustness."""
+def front_rows(
+    front: pd.DataFrame, objectives: list[str], percent: Collection[str] = ()
+) -> pd.DataFrame:
+    """The front as text columns, best on the first objective first."""
     levers = [c for c in front.columns if c.startswith("lever.")]
     order = front.sort_values(objectives[0], ascending=False).reset_index(drop=True)
     table = pd.DataFrame({"candidate": order["candidate"]})
@@ -76,6 +66,36 @@ def front_text(
         table[label(name, percent).split(",")[0]] = [
             formatted(float(v), name, percent) for v in order[name]
         ]
+    return table
+
+
+def box_rows(limits: pd.DataFrame) -> pd.DataFrame:
+    """The restricted limits of a PRIM box as text columns."""
+    rows = []
+    for row in limits[limits["restricted"]].itertuples(index=False):
+        values = [q for q in (row.qp_low, row.qp_high) if not math.isnan(q)]
+        qp = min(values) if values else math.nan
+        if row.levels:
+            box, sampled = f"{{{row.levels}}}", f"{{{row.sampled_levels}}}"
+        else:
+            box = f"{plain_number(row.low)} to {plain_number(row.high)}"
+            sampled = f"{plain_number(row.sampled_low)} to {plain_number(row.sampled_high)}"
+        note = "may be noise" if qp > SIGNIFICANT_QP else ""
+        rows.append({"factor": row.factor, "box": box, "sampled": sampled,
+                     "quasi-p-value": p_value(qp), "note": note})  # fmt: skip
+    return pd.DataFrame(rows, columns=["factor", "box", "sampled", "quasi-p-value", "note"])
+
+
+def front_text(
+    front: pd.DataFrame,
+    candidates: int,
+    objectives: list[str],
+    robustness: pd.DataFrame | None,
+    percent: Collection[str] = (),
+) -> str:
+    """The front, one design per line, best on the first objective first; then robustness."""
+    order = front.sort_values(objectives[0], ascending=False).reset_index(drop=True)
+    table = front_rows(front, objectives, percent)
     text = f"front: {len(front)} of {candidates} candidates are not beaten on every objective\n"
     text += table.to_string(index=False)
     if robustness is not None and len(robustness):

@@ -1,4 +1,4 @@
-"""What a report is: a title, sentences of summary and charts; and where it was written."""
+"""What a report is: a title, sentences of summary, tables and charts; where it was written."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pandas as pd
     import plotly.graph_objects as go
 
 
@@ -18,14 +19,24 @@ class Chart:
     figure: go.Figure
 
 
+@dataclass(frozen=True)
+class Table:
+    """One table of a report: an anchor name, a caption and rows of text a person reads."""
+
+    name: str
+    caption: str
+    frame: pd.DataFrame
+
+
 @dataclass
 class Report:
-    """What a report shows: a title, sentences of summary and charts."""
+    """What a report shows: a title, sentences of summary, tables and charts."""
 
     title: str
     source: Path
     summary: list[str]
     charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
 
 
 @dataclass

@@ -20,6 +20,10 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 nav { margin: 1em 0; line-height: 1.8; }
 nav a { margin-right: 1em; }
 section.chart { margin: 2em 0; }
+table.results { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1.5em; }
+table.results th, table.results td { border-bottom: 1px solid #ddd; padding: 0.3em 0.7em;
+       text-align: left; }
+table.results th { background: #f0f0f0; }
 """
 
 
@@ -36,6 +40,12 @@ def render_html(report: Report) -> str:
             config=config,
         )
         sections.append(f'<section class="chart" id="{chart.name}">{div}</section>')
+    tables = [
+        f'<section class="table" id="{table.name}"><h2>{html.escape(table.caption)}</h2>'
+        + table.frame.to_html(index=False, escape=True, classes="results", border=0)
+        + "</section>"
+        for table in report.tables
+    ]
     items = "".join(f"<li>{html.escape(s)}</li>" for s in report.summary)
     contents = " ".join(
         f'<a href="#{c.name}">{html.escape(c.figure.layout.title.text or c.name).split(" (")[0]}'
@@ -51,5 +61,5 @@ def render_html(report: Report) -> str:
         f'<p class="meta">From {html.escape(str(report.source))}; '
         f"made {created} by creditsim.</p>\n"
         f'<section class="summary"><h2>Summary</h2><ul>{items}</ul></section>\n'
-        f"<nav>{contents}</nav>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+        f"<nav>{contents}</nav>\n" + "\n".join(tables + sections) + "\n</body>\n</html>\n"
     )

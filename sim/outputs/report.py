@@ -22,7 +22,9 @@ import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError
 from sim.outputs import charts, labels
-from sim.outputs.document import Chart, Report, WrittenReport
+from sim.outputs.analysis_text import box_rows, front_rows
+from sim.outputs.comparison_text import comparison_rows
+from sim.outputs.document import Chart, Report, Table, WrittenReport
 from sim.outputs.html import render_html
 from sim.outputs.images import NO_BROWSER_HINT, export_images, parse_formats
 from sim.outputs.summaries import (
@@ -194,6 +196,14 @@ def experiment_report(experiment_dir: Path) -> Report:
             )
         )
     if comparison is not None and len(comparison):
+        if "verdict" in comparison.columns:
+            report.tables.append(
+                Table(
+                    "comparison_table",
+                    f"Each design against {comparison['baseline'].iloc[0]} (paired, 95% intervals)",
+                    comparison_rows(comparison, percent),
+                )
+            )
         report.charts.append(
             Chart("comparison", charts.comparison_forest(comparison, designs, percent))
         )
@@ -237,6 +247,9 @@ def experiment_report(experiment_dir: Path) -> Report:
             Chart("discovery_trajectory", charts.peeling_trajectory(trajectory, description))
         )
         report.charts.append(Chart("discovery_box", charts.box_limits(limits)))
+        report.tables.append(
+            Table("discovery_table", "The chosen box: conditions and how sure", box_rows(limits))
+        )
     return report
 
 
@@ -296,6 +309,13 @@ def search_report(
                 f"(worst case {labels.formatted(best['worst'], objective, percent)})."
             )
     report = Report(title=f"Design search {name}", source=experiment_dir, summary=sentences)
+    report.tables.append(
+        Table(
+            "front_table",
+            "The front: designs no other beats on every objective",
+            front_rows(front, objectives, percent),
+        )
+    )
     report.charts.append(
         Chart("front", charts.front_scatter(evaluations, objectives, better, percent))
     )

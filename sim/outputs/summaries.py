@@ -162,7 +162,8 @@ def experiment_summary(
         sentence += f", {low if low == high else f'{low}-{high}'} finished replicates each"
     if factors:
         points = ok["point"].nunique() if "point" in ok else len(ok)
-        sentence += f"; {points} points of {len(factors)} factors ("
+        kinds = "factor" if len(factors) == 1 else "factors"
+        sentence += f"; {points} points of {len(factors)} {kinds} ("
         sentence += ", ".join(plain_name(f) for f in factors) + ")"
     sentences = [sentence + "."]
     if comparison is not None and len(comparison):
