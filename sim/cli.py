@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -234,6 +234,27 @@ def _say_sweep(report: SweepReport) -> None:
     )
 
 
+def _analyse(
+    experiment_path: Path,
+    check: Callable[[Experiment], object],
+    analyse: Callable[..., Any],
+    out: Path,
+    make_report: bool,
+    **options: Any,
+) -> tuple[Experiment, Any]:
+    """Load and check an experiment file, run its analysis (resumable), say so, report it."""
+    with user_errors():
+        from sim.experiments.experiment_file import load_experiment
+
+        experiment = load_experiment(experiment_path)
+        check(experiment)
+        result = analyse(experiment, out, **options)
+        _say_sweep(result.sweep)
+        if make_report:
+            _write_report(result.sweep.results_dir)
+    return experiment, result
+
+
 @app.command()
 def compare(
     experiment_path: ExperimentPath,
@@ -245,19 +266,12 @@ def compare(
     make_report: ReportOption = True,
 ) -> None:
     """Run the designs with common random numbers; print paired differences with 95% CIs."""
-    with user_errors():
-        from sim.experiments.compare import check_comparable, compare_experiment
-        from sim.experiments.experiment_file import load_experiment
+    from sim.experiments.compare import check_comparable, compare_experiment
 
-        experiment = load_experiment(experiment_path)
-        check_comparable(experiment)
-        result = compare_experiment(
-            experiment, out, workers=workers, scheduler=scheduler, resume=resume,
-            progress=progress,
-        )  # fmt: skip
-        _say_sweep(result.sweep)
-        if make_report:
-            _write_report(result.sweep.results_dir)
+    experiment, result = _analyse(
+        experiment_path, check_comparable, compare_experiment, out, make_report,
+        workers=workers, scheduler=scheduler, resume=resume, progress=progress,
+    )  # fmt: skip
     from sim.outputs.comparison_text import comparison_summary, comparison_table
     from sim.outputs.summaries import shares
 
@@ -280,19 +294,12 @@ def sensitivity(
     make_report: ReportOption = True,
 ) -> None:
     """Run a Saltelli (Sobol indices) or Morris (screening) design; print the indices."""
-    with user_errors():
-        from sim.experiments.experiment_file import load_experiment
-        from sim.experiments.sensitivity import check_sensitivity, sensitivity_experiment
+    from sim.experiments.sensitivity import check_sensitivity, sensitivity_experiment
 
-        experiment = load_experiment(experiment_path)
-        check_sensitivity(experiment)
-        result = sensitivity_experiment(
-            experiment, out, workers=workers, scheduler=scheduler, resume=resume,
-            progress=progress,
-        )  # fmt: skip
-        _say_sweep(result.sweep)
-        if make_report:
-            _write_report(result.sweep.results_dir)
+    _, result = _analyse(
+        experiment_path, check_sensitivity, sensitivity_experiment, out, make_report,
+        workers=workers, scheduler=scheduler, resume=resume, progress=progress,
+    )  # fmt: skip
     typer.echo(result.table())
     for warning in result.warnings:
         typer.echo(f"warning: sensitivity: {warning}", err=True)
@@ -310,19 +317,12 @@ def discover(
     make_report: ReportOption = True,
 ) -> None:
     """Find the conditions under which an outcome crosses the file's threshold (PRIM)."""
-    with user_errors():
-        from sim.experiments.discovery import check_discovery, discover_experiment
-        from sim.experiments.experiment_file import load_experiment
+    from sim.experiments.discovery import check_discovery, discover_experiment
 
-        experiment = load_experiment(experiment_path)
-        check_discovery(experiment)
-        result = discover_experiment(
-            experiment, out, workers=workers, scheduler=scheduler, resume=resume,
-            progress=progress,
-        )  # fmt: skip
-        _say_sweep(result.sweep)
-        if make_report:
-            _write_report(result.sweep.results_dir)
+    _, result = _analyse(
+        experiment_path, check_discovery, discover_experiment, out, make_report,
+        workers=workers, scheduler=scheduler, resume=resume, progress=progress,
+    )  # fmt: skip
     from sim.outputs.analysis_text import box_lines
 
     box = result.box
