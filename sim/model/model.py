@@ -27,8 +27,6 @@ population of the kinds that take part in it (`sim.model.kinds`), kinds in `KIND
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 import pandas as pd
@@ -58,10 +56,8 @@ from sim.model.stages.migrate import migrate
 from sim.model.stages.ratings import rate, rating_transfers
 from sim.model.stages.sanction import harm_employees, sanction_and_reward
 from sim.model.stages.score import apply_records, recover
+from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
-
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
 
 NORM_BURN_IN_ROUNDS = 24  # ASSUMPTION: enough for the share to settle at documented weights
 NORM_TOLERANCE = 0.002  # change of the violation share that counts as settled
@@ -87,6 +83,12 @@ class CreditModel(mesa.Model):
         kinds: tuple[ActorKind, ...] = KINDS,
         log_spells: bool = False,
     ) -> None:
+        if not isinstance(scenario, Scenario):
+            raise TypeError(
+                f"CreditModel needs a creditsim Scenario (sim.load_scenario), got "
+                f"{type(scenario).__name__}; Mesa's SolaraViz Reset passes a Mesa Scenario, so "
+                "build a new model instead (or use `creditsim app`)"
+            )
         if rng is None:
             rng = make_generator(scenario.simulation.seed if seed is None else seed)
         elif not isinstance(rng, np.random.Generator):

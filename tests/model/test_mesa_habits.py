@@ -54,3 +54,42 @@ def test_a_run_stops_at_the_scenarios_length(scenario):
     while model.running:
         model.step()
     assert model.steps == scenario.simulation.steps
+
+
+def test_mesa_solara_viz_plots_steps_and_resets_a_credit_model(scenario):
+    """Mesa's own SolaraViz parts drive CreditModel as any Mesa model (rendered without a
+    browser by solara.render; the classroom page is creditsim's own, docs/app.md)."""
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+    from mesa.visualization import SolaraViz, make_plot_component
+    from mesa.visualization.solara_viz import ModelController
+
+    model = CreditModel(scenario, rng=3)
+    for _ in range(3):
+        model.step()
+    plot, _ = make_plot_component({"compliance_rate": "tab:green"}, backend="matplotlib")
+    _, rendered = solara.render(plot(model), handle_error=False)
+    assert rendered.find(ipywidgets.Image).widgets  # the plot of the model's reporter
+
+    @solara.component
+    def Controls():
+        ModelController(
+            solara.use_reactive(model),
+            model_parameters=solara.use_reactive({"scenario": scenario}),
+            play_interval=solara.use_reactive(100),
+            render_interval=solara.use_reactive(1),
+            use_threads=solara.use_reactive(False),
+        )
+
+    _, rendered = solara.render(Controls(), handle_error=False)
+    buttons = {tuple(b.children): b for b in rendered.find(v.Btn).widgets}
+    buttons[("Step",)].click()
+    assert model.steps == 4
+    solara.render(SolaraViz(model, components=[(plot, 0)]), handle_error=False)
+    # SolaraViz's Reset rebuilds a model from a Mesa Scenario (Mesa 3.5's own `scenario`),
+    # which is not a creditsim scenario file: it is refused with a message saying so.
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    with pytest.raises(TypeError, match="needs a creditsim Scenario"):
+        CreditModel(MesaScenario())
