@@ -187,6 +187,9 @@ def scenario_reference_cases(document: dict[str, Any]) -> list[Case]:
             if entry.get(key):
                 path = ("lists", name, key)
                 found.append(Case("unknown reference", (*path, 0), UNKNOWN, ".".join(path)))
+        if not entry.get("permanent") and "duration_months" in entry:
+            path = ("lists", name, "permanent")
+            found.append(Case("contradictory durations", path, True, f"lists.{name}"))
         if entry.get("behaviours") and "score_scheme" not in entry:
             path = ("lists", name, "behaviours")
             found.append(Case("list without a trigger", path, [], f"lists.{name}"))

@@ -97,11 +97,15 @@ def apply_levers(base: Scenario, levers: Levers) -> Scenario:
     for rule in data.get("lists", {}).values():  # the agencies' blacklists follow too
         if rule.get("kind", "blacklist") != "blacklist":
             continue
-        if levers.blacklist_months != own.blacklist_months:
-            rule["duration_months"] = levers.blacklist_months
-            rule["duration_by_behaviour"] = {}
         if levers.permanent != own.permanent:
             rule["permanent"] = levers.permanent
+            if levers.permanent:  # a permanent list has no duration
+                rule["duration_months"] = None
+            elif rule.get("duration_months") is None:
+                rule["duration_months"] = levers.blacklist_months
+        if levers.blacklist_months != own.blacklist_months and not rule.get("permanent"):
+            rule["duration_months"] = levers.blacklist_months
+            rule["duration_by_behaviour"] = {}
         if levers.published != own.published:
             rule["published"] = levers.published
     if levers.reward != own.reward:

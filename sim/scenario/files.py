@@ -60,7 +60,24 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
                 node[part] = child
             node = child
         node[path[-1]] = value
+    _permanent_drops_duration(merged, keys)
     return merged
+
+
+def _permanent_drops_duration(data: dict[str, Any], overridden: set[str]) -> None:
+    """An override making a list permanent drops the list's duration.
+
+    A file must not give both (they contradict each other), but a design or lever that means
+    "make this list permanent" is one key; beside a duration lever, permanence wins (the
+    duration of a permanent list is moot).
+    """
+    lists = data.get("lists")
+    if not isinstance(lists, dict):
+        return
+    for name, rule in lists.items():
+        if isinstance(rule, dict) and rule.get("permanent") is True:
+            if f"lists.{name}.permanent" in overridden:
+                rule.pop("duration_months", None)
 
 
 def _keep_people_represented(data: dict[str, Any], overridden: set[str]) -> None:

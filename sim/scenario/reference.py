@@ -55,7 +55,8 @@ CROSS_KEY_RULES: dict[str, list[str]] = {
         "list's `subjects`); keys of `duration_by_behaviour` must be among `behaviours`; "
         "`sanctions`, `rewards`, `cities` and `score_scheme` must name tables of their kind.",
         "A list needs a trigger (`behaviours`, or `score_scheme` with `score_threshold`); "
-        "`permanent = true` overrides the durations; a red list has no "
+        "`permanent = true` and `duration_months` contradict each other (an override setting "
+        "`permanent = true` drops the duration); a red list has no "
         "sanctions, extension or escalation, a blacklist no rewards; a red list is joined by "
         "`behaviours` or by a score, not both (a red list by score is a state: its members "
         "are recomputed each month). At most 64 lists.",

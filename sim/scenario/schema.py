@@ -361,9 +361,8 @@ class ListRule(Frozen):
     )
     permanent: bool = Field(
         False,
-        description="Listings never expire (nor end on payment); `duration_months`, "
-        "`duration_by_behaviour` and extensions are then unused, so one key makes a list "
-        "permanent in a design or lever.",
+        description="Listings never expire (nor end on payment); give no `duration_months` "
+        "with it (an experiment override or app lever setting it to true drops the duration).",
     )
     duration_by_behaviour: dict[str, int] = Field(
         default_factory=dict, description="Behaviour -> listing length (months)."
@@ -400,6 +399,11 @@ class ListRule(Frozen):
 
     @model_validator(mode="after")
     def _coherent(self) -> ListRule:
+        if self.permanent and self.duration_months is not None:
+            raise ValueError(
+                f"permanent = true and duration_months = {self.duration_months} contradict each "
+                "other; give one of them"
+            )
         if not self.behaviours and self.score_threshold is None:
             raise ValueError(
                 "a list needs a trigger: `behaviours`, or `score_scheme` with `score_threshold`"
@@ -872,7 +876,7 @@ class Scenario(Frozen):
                         )
         for name, rule in self.lists.items():
             if rule.permanent:
-                for key in ("duration_months", "duration_by_behaviour", "extension_months"):
+                for key in ("duration_by_behaviour", "extension_months"):
                     if key in rule.model_fields_set:
                         found.append(
                             f"lists.{name}.{key}: has no effect, the list is permanent "

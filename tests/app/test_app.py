@@ -619,8 +619,12 @@ def test_the_listing_levers_act_on_the_agencies_lists_too():
     )
     blacklists = {n: r for n, r in changed.lists.items() if r.kind == "blacklist"}
     assert len(blacklists) == 8
-    for rule in blacklists.values():
-        assert rule.permanent and not rule.published and rule.duration_months == 12
+    for rule in blacklists.values():  # permanent: no duration
+        assert rule.permanent and not rule.published and rule.duration_months is None
+    shorter = apply_levers(scenario, replace(own, blacklist_months=12))
+    for name, rule in shorter.lists.items():
+        if rule.kind == "blacklist":
+            assert not rule.permanent and rule.duration_months == 12, name
     assert changed.lists["yrd_red_list"] == scenario.lists["yrd_red_list"]  # rewards untouched
     unchanged = apply_levers(scenario, own)
     assert unchanged.lists == scenario.lists

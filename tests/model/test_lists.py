@@ -221,6 +221,7 @@ def test_the_yangtze_memorandum_stops_listed_citizens_escaping_the_areas_it_cove
     ("change", "named"),
     [
         ({"owner": "police"}, "lists.court.owner"),
+        ({"permanent": True, "duration_months": 12}, "lists.court"),
         ({"behaviours": []}, "lists.court"),
         ({"sanctions": ["gag"]}, "lists.court.sanctions"),
         ({"behaviours": ["give"]}, "lists.court.behaviours"),
@@ -232,17 +233,22 @@ def test_a_broken_list_is_refused_naming_its_key(change: dict, named: str):
         scenario_from_data(world(lists), "f.toml")
 
 
-def test_permanent_overrides_a_duration_so_one_key_makes_a_list_permanent():
+def test_an_override_making_a_list_permanent_drops_its_duration():
     from sim.model.list_rules import compile_lists
+    from sim.scenario.files import apply_overrides
 
     lists = {"court": {"owner": "court", "behaviours": ["cheat"], "duration_months": 12}}
-    timed = compile_lists(scenario_from_data(world(lists), "f.toml"))
-    lists["court"]["permanent"] = True
-    permanent = compile_lists(scenario_from_data(world(lists), "f.toml"))
+    data = world(lists)
+    timed = compile_lists(scenario_from_data(data, "f.toml"))
+    made = scenario_from_data(apply_overrides(data, {"lists.court.permanent": True}), "f.toml")
     assert not timed.permanent.any() and timed.duration_months.max() == 12
-    assert permanent.permanent.all()
-    warnings = scenario_from_data(world(lists), "f.toml").warnings()
-    assert "lists.court.duration_months: has no effect, the list is permanent" in " ".join(warnings)
+    assert compile_lists(made).permanent.all() and made.lists["court"].duration_months is None
+    # beside a duration lever, permanence wins; a file giving both is refused
+    both = apply_overrides(data, {"lists.court.permanent": True, "lists.court.duration_months": 6})
+    assert scenario_from_data(both, "f.toml").lists["court"].duration_months is None
+    lists["court"]["permanent"] = True
+    with pytest.raises(ScenarioError, match="contradict each other"):
+        scenario_from_data(world(lists), "f.toml")
 
 
 def test_a_memorandum_over_a_list_that_does_not_exist_is_refused():

@@ -174,6 +174,6 @@ def test_a_broken_experiment_file_exits_2_and_writes_nothing(tmp_path: Path, cas
 def test_the_corpus_breaks_the_lists_and_memoranda_of_the_yangtze_pilot():
     cases = scenario_cases("yangtze_delta_pilot")
     kinds = {case.kind for case in cases}
-    assert {"list without a trigger"} <= kinds
+    assert {"contradictory durations", "list without a trigger"} <= kinds
     named = {case.named for case in cases if case.kind == "unknown reference"}
     assert {"lists.court_defaulters.owner", "memoranda.yrd_joint_punishment.lists"} <= named
