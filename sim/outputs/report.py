@@ -323,6 +323,10 @@ def search_report(
         report.charts.append(
             Chart("front_parallel", charts.front_parallel(front, objectives, percent))
         )
+    if robustness is not None and len(robustness):
+        report.charts.append(
+            Chart("robustness", charts.robustness_ranges(robustness, objectives, percent))
+        )
     return report
 
 

@@ -151,7 +151,17 @@ def test_creditsim_optimise_writes_a_true_front_with_common_random_numbers_and_r
     assert set(robustness["candidate"]) == set(front["candidate"])
     assert (robustness["points"] == 2).all() and (robustness["max_regret"] >= 0).all()
     assert (robustness.groupby("objective")["max_regret"].min() == 0).all()
-    assert "Design search (NSGA-II)" in (directory / layout.REPORT).read_text()
+    report = (directory / layout.REPORT).read_text()
+    assert "Design search (NSGA-II)" in report and "Robustness: each front design" in report
+    from sim.outputs import charts
+
+    figure = charts.robustness_ranges(robustness, ["compliance", "listed"], {"compliance"})
+    for trace in figure.data:
+        if (trace.meta or {}).get("role") == "worst":
+            part = robustness[robustness["objective"] == trace.meta["panel"]].set_index("candidate")
+            scale = 100.0 if trace.meta["panel"] == "compliance" else 1.0
+            expected = part.loc[list(trace.y), "worst"].to_numpy() * scale
+            np.testing.assert_allclose(trace.x, expected)
     # What a planner reads: per cent for shares, no scientific notation, robustness columns.
     read = "\n".join(line for line in first.output.splitlines() if "/" not in line)
     read = re.sub(r"\bc[0-9a-f]{12}\b", "", read)  # candidate names are hashes

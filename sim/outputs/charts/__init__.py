@@ -16,6 +16,7 @@ from sim.outputs.charts.analysis import (
     front_parallel,
     front_scatter,
     peeling_trajectory,
+    robustness_ranges,
 )
 from sim.outputs.charts.experiments import (
     MAX_LEVELS,
@@ -78,6 +79,7 @@ __all__ = [
     "peeling_trajectory",
     "quintile_table",
     "restrictions_by_sanction",
+    "robustness_ranges",
     "second_order_matrix",
     "sensitivity_bars",
     "sweep_heatmap",

@@ -258,3 +258,59 @@ def front_parallel(
     figure = _style(figure, title, height=500)
     figure.update_layout(margin=dict(l=110, r=60, t=130, b=50))
     return figure
+
+
+def robustness_ranges(
+    robustness: pd.DataFrame, objectives: list[str], percent: Collection[str] = ()
+) -> go.Figure:
+    """Each front design, per objective: its value in the search and its worst case.
+
+    One panel per objective, one row per design (ordered by its largest regret on the first
+    objective, smallest at the top); a dot for the search's value, a cross for the worst over
+    the uncertainty ensemble, a line between them: a long line is a fragile design.
+    """
+    from plotly.subplots import make_subplots
+
+    order = (
+        robustness[robustness["objective"] == objectives[0]]
+        .sort_values("max_regret", ascending=False)["candidate"]
+        .tolist()
+    )
+    figure = make_subplots(
+        rows=1,
+        cols=len(objectives),
+        shared_yaxes=True,
+        subplot_titles=[label(o, percent).split(",")[0] for o in objectives],
+        horizontal_spacing=0.04,
+    )
+    for column, name in enumerate(objectives, start=1):
+        part = robustness[robustness["objective"] == name].set_index("candidate").loc[order]
+        scale = 100.0 if is_percent(name, percent) else 1.0
+        base, worst = part["base"] * scale, part["worst"] * scale
+        for candidate, b, w in zip(order, base, worst, strict=True):
+            figure.add_trace(
+                go.Scatter(x=[b, w], y=[candidate, candidate], mode="lines",
+                           line=dict(color=TOTAL_EFFECT, width=2), showlegend=False,
+                           hoverinfo="skip"),
+                row=1, col=column,
+            )  # fmt: skip
+        for values, symbol, role, colour in ((base, "circle", "search", FIRST_ORDER),
+                                              (worst, "x", "worst", BLACKLISTED)):  # fmt: skip
+            figure.add_trace(
+                go.Scatter(
+                    x=values, y=order, mode="markers",
+                    marker=dict(symbol=symbol, size=9, color=colour),
+                    name="in the search" if role == "search" else "worst over the ensemble",
+                    showlegend=column == 1,
+                    customdata=part["max_regret"] * scale,
+                    hovertemplate="%{y}: %{x:,.4~r}<br>largest regret %{customdata:,.3~r}"
+                    "<extra></extra>",
+                    meta={"panel": name, "role": role},
+                ),
+                row=1, col=column,
+            )  # fmt: skip
+        unit = " (%)" if scale > 1 else ""
+        figure.update_xaxes(title_text=label(name, percent).split(",")[0] + unit, row=1,
+                            col=column)  # fmt: skip
+    title = "Robustness: each front design in the search and at its worst over the uncertainties"
+    return _style(figure, title, height=max(380, 140 + 22 * len(order)))
