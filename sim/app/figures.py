@@ -179,7 +179,7 @@ def income_figure(snapshot: Snapshot) -> Figure:
             "type": "bar",
             "name": label,
             "x": quintiles,
-            "y": [float(latest.get(f"{column}_q{q}", 0.0)) for q in range(1, 6)],
+            "y": [float(latest.get(f"{column}__q{q}", 0.0)) for q in range(1, 6)],
             "marker": {"color": colour},
             "hovertemplate": f"{label}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
         }

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from sim.errors import ScenarioError, describe_validation_error
 from sim.runs import layout
+from sim.runs.read import renamed_column
 from sim.runs.runner import simulate
 from sim.scenario.files import apply_overrides, read_scenario_data, scenario_from_data
 from sim.scenario.schema import Frozen, Scenario
@@ -223,9 +224,15 @@ def _measure_targets(
     for name in names:
         target = calibration.spec.targets[name]
         if target.metric not in timeseries.columns:
+            current = renamed_column(target.metric)
+            hint = (
+                f"renamed in model 1.11; use {current!r}"
+                if current in timeseries.columns
+                else "see docs/output.md"
+            )
             raise ScenarioError(
                 f"{calibration.path}: targets.{name}.metric: unknown column "
-                f"{target.metric!r}; see docs/output.md"
+                f"{target.metric!r}; {hint}"
             )
         rows.append(
             {"replicate": replicate, "target": name, "simulated": target.measure(timeseries)}

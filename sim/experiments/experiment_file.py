@@ -414,6 +414,7 @@ def _check_factor(experiment: Experiment, table: str, path: str, factor: Factor)
 
 def _check_outcome_metrics(experiment: Experiment) -> None:
     """Every outcome's metric must be a column of the base scenario's time series."""
+    from sim.runs.read import renamed_column
     from sim.runs.runner import simulate
 
     small = experiment.scenario(experiment.design_names[0], {}).model_copy(deep=True)
@@ -422,6 +423,11 @@ def _check_outcome_metrics(experiment: Experiment) -> None:
     data["simulation"]["steps"] = 1
     columns = set(simulate(Scenario.model_validate(data), seed=0).timeseries.columns)
     for name, outcome in experiment.spec.outcomes.items():
+        if outcome.metric not in columns and renamed_column(outcome.metric) in columns:
+            raise ScenarioError(
+                f"{experiment.path}: outcomes.{name}.metric = {outcome.metric!r}: renamed in "
+                f"model 1.11; use {renamed_column(outcome.metric)!r} (docs/output.md)"
+            )
         if outcome.metric not in columns:
             raise ScenarioError(
                 f"{experiment.path}: outcomes.{name}.metric = {outcome.metric!r}: not a "

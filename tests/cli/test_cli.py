@@ -49,7 +49,7 @@ def test_run_writes_timeseries_agents_and_manifest(scenario_file: Path, out: Pat
     assert len(timeseries) == 12
     assert timeseries["step"].tolist() == list(range(1, 13))
     expected = set(REQUIRED)
-    expected |= {f"{name}_q{q}" for name in BY_GROUP for q in range(1, 6)}
+    expected |= {f"{name}__q{q}" for name in BY_GROUP for q in range(1, 6)}
     expected |= {f"{name}__{city}" for name in BY_GROUP for city in CITIES}
     assert expected <= set(timeseries.columns)
 

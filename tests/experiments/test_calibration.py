@@ -69,7 +69,7 @@ low = 0.02
 high = 0.5
 log_scale = true
 [targets.offence_rate]
-metric = "act_rate.offence"
+metric = "act_rate__offence"
 aggregate = "mean"
 from_step = 1
 to_step = 6

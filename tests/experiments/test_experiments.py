@@ -594,3 +594,10 @@ def test_an_edited_or_new_outcome_is_summarised_again_from_the_runs_without_reru
             compliance[-3:].mean()
         )
         assert row[summary.columns.get_loc("outcome.final_compliance")] == compliance[-1]
+
+
+def test_an_outcome_naming_a_column_by_its_old_name_is_told_the_new_one(tmp_path):
+    old = OUTCOMES.replace('metric = "compliance_rate"', 'metric = "compliance_rate_q1"')
+    path = write_experiment(tmp_path, SWEEP, old)
+    with pytest.raises(ScenarioError, match=r"renamed in model 1\.11; use 'compliance_rate__q1'"):
+        load_experiment(path)

@@ -25,7 +25,7 @@ def test_collected_row_matches_the_agents_state() -> None:
     in_north = citizens.city == NORTH
     assert row["blacklisted_share__north"] == pytest.approx(citizens.blacklisted[in_north].mean())
     poorest = citizens.income_quintile == 0
-    assert row["redlisted_share_q1"] == pytest.approx(citizens.redlisted[poorest].mean())
+    assert row["redlisted_share__q1"] == pytest.approx(citizens.redlisted[poorest].mean())
     assert row["firms_blacklisted_share"] == pytest.approx(model.firms.blacklisted.mean())
 
 

@@ -27,9 +27,9 @@ def test_band_shares_count_scores_into_their_band_among_banded_citizens():
     citizens.score[unbanded] = 2_000.0  # other schemes have no bands: never counted
     shares = band_shares(citizens, rules)
     expected = {
-        "band_share.A": np.mean(scores >= 1000),
-        "band_share.B": np.mean((scores >= 600) & (scores < 1000)),
-        "band_share.C": np.mean(scores < 600),
+        "band_share__A": np.mean(scores >= 1000),
+        "band_share__B": np.mean((scores >= 600) & (scores < 1000)),
+        "band_share__C": np.mean(scores < 600),
     }
     assert shares == pytest.approx(expected)
     assert sum(shares.values()) == pytest.approx(1.0)
@@ -38,7 +38,7 @@ def test_band_shares_count_scores_into_their_band_among_banded_citizens():
 def test_no_bands_means_no_band_columns():
     model = CreditModel(make_scenario(schemes__strict__bands=[]), seed=0)
     model.step()
-    assert not [c for c in model.timeseries().columns if c.startswith("band_share.")]
+    assert not [c for c in model.timeseries().columns if c.startswith("band_share__")]
 
 
 def test_year_counts_months_from_the_start_year():

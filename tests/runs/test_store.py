@@ -148,3 +148,54 @@ def test_a_scenario_name_cannot_put_the_run_outside_the_output_directory(
     assert run_dir.parent == out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert [p.name for p in out.iterdir()] == [run_dir.name]
+
+
+def sim_run(tmp_path: Path) -> Path:
+    scenario = make_scenario(simulation__steps=3, population__citizens=200)
+    return run_to_disk(scenario, tmp_path, seed=2)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("compliance_rate_q1", "compliance_rate__q1"),
+        ("involuntary_blacklisted_share_q5", "involuntary_blacklisted_share__q5"),
+        ("list_reward_yuan_q3", "list_reward_yuan__q3"),
+        ("act_rate.debt_default", "act_rate__debt_default"),
+        ("opportunities.tax_evasion", "opportunities__tax_evasion"),
+        ("band_share.A", "band_share__A"),
+        ("compliance_rate__q1", "compliance_rate__q1"),
+        ("compliance_rate__northtown", "compliance_rate__northtown"),
+        ("blacklisted_people", "blacklisted_people"),
+    ],
+)
+def test_old_column_names_map_to_the_one_separator(old, new):
+    from sim.runs.read import renamed_column
+
+    assert renamed_column(old) == new
+
+
+def test_every_column_of_a_run_is_its_own_current_name(tmp_path):
+    from sim.runs.read import renamed_column
+
+    frame = pd.read_parquet(sim_run(tmp_path) / "timeseries.parquet")
+    assert all(renamed_column(column) == column for column in frame.columns)
+
+
+def test_a_run_written_before_model_1_11_is_read_with_the_current_names(tmp_path):
+    from sim.runs.read import read_timeseries, renamed_column
+
+    run_dir = sim_run(tmp_path)
+    current = pd.read_parquet(run_dir / "timeseries.parquet")
+    old_names = {
+        c: c.replace("__q", "_q")
+        if c.endswith(("__q1", "__q5"))
+        else c.replace("act_rate__", "act_rate.")
+        for c in current.columns
+    }
+    assert sum(o != c for c, o in old_names.items()) > 5
+    current.rename(columns=old_names).to_parquet(run_dir / "timeseries.parquet")
+    assert all(renamed_column(old_names[c]) == c for c in current.columns)
+    pd.testing.assert_frame_equal(read_timeseries(run_dir), current)
+    chosen = [*[c for c in current.columns if c.startswith("act_rate__")][:2], "step"]
+    assert list(read_timeseries(run_dir, columns=chosen).columns) == chosen

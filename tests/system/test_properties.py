@@ -200,7 +200,7 @@ def test_every_share_and_rate_is_between_zero_and_one(world: tuple[dict, int]) -
         model.step()
     table = model.timeseries()
     shares = [c for c in table.columns if "share" in c or "rate" in c]
-    assert "blacklisted_share__south" in shares and "compliance_rate_q5" in shares
+    assert "blacklisted_share__south" in shares and "compliance_rate__q5" in shares
     values = table[shares].to_numpy()
     assert np.isfinite(values).all()
     assert ((values >= 0) & (values <= 1)).all()

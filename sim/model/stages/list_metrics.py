@@ -185,5 +185,5 @@ def reward_columns(
         for p in used
     }
     for q in range(QUINTILES):
-        row[f"list_reward_yuan_q{q + 1}"] = float(by_quintile[q]) * people_per_agent
+        row[f"list_reward_yuan__q{q + 1}"] = float(by_quintile[q]) * people_per_agent
     return row

@@ -1,8 +1,10 @@
 """Stage 7, collect: the per-step outcome table (one row per step, wide).
 
 Shares are of agents; `*_people` and the travel bans are scaled to real people by the
-scenario's `people_per_agent`. Columns by income quintile end in `_q1` (poorest) .. `_q5`;
-columns by city end in `__<city>`. docs/output.md lists every column.
+scenario's `people_per_agent`. One separator, `__`, joins a measure and its group: by income
+quintile `__q1` (poorest) .. `__q5`, by city `__<city>`, by behaviour `__<behaviour>`, by
+band `__<band>`, by list `__<list>`. docs/output.md lists every column (and the names before
+model 1.11).
 """
 
 from __future__ import annotations
@@ -208,7 +210,7 @@ def collect(
         "escaped_listings": moves.escaped,
     }
     size_q = table.sum(axis=(1, 2))
-    keys_q = [f"_q{q + 1}" for q in range(QUINTILES)]
+    keys_q = [f"__q{q + 1}" for q in range(QUINTILES)]
     _add_group_shares(row, keys_q, by_quintile, size_q, with_involuntary=True)
     row.update(
         _grouped(
@@ -273,7 +275,7 @@ def band_shares(citizens: Citizens, rules: RuleTables) -> dict[str, float]:
         counts += np.bincount(band_ids[position[inside]], minlength=counts.size)
         covered += scores.size
     return {
-        f"band_share.{name}": float(_share(count, covered))
+        f"band_share__{name}": float(_share(count, covered))
         for name, count in zip(rules.band_names, counts, strict=True)
     }
 
@@ -306,9 +308,9 @@ def per_behaviour(acts: Acts, behaviours: np.ndarray, rules: RuleTables) -> dict
     row: dict[str, float] = {}
     for b in behaviours:
         name = rules.behaviour_names[b]
-        row[f"opportunities.{name}"] = int(opportunities[b])
-        row[f"acts.{name}"] = int(counts[b])
-        row[f"act_rate.{name}"] = float(_share(counts[b], opportunities[b]))
+        row[f"opportunities__{name}"] = int(opportunities[b])
+        row[f"acts__{name}"] = int(counts[b])
+        row[f"act_rate__{name}"] = float(_share(counts[b], opportunities[b]))
     return row
 
 

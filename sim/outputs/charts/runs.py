@@ -297,10 +297,21 @@ def compliance_over_time(
 CITY_COLUMNS_PER_ROW = 4
 
 
+QUINTILE_GROUPS = frozenset(f"q{k}" for k in range(1, 6))
+
+
 def city_names(timeseries: pd.DataFrame) -> list[str]:
-    """Cities in a time series, from its `compliance_rate__<city>` columns."""
-    prefix = "compliance_rate__"
-    return [c[len(prefix) :] for c in timeseries.columns if c.startswith(prefix)]
+    """Cities in a time series, from its `population_share__<city>` columns.
+
+    Only cities have one; quintiles, behaviours and lists share the `__` separator. A table
+    without them (a hand-made one) names its cities by `compliance_rate__<city>`, quintiles
+    (`q1` .. `q5`) left out.
+    """
+    for prefix in ("population_share__", "compliance_rate__"):
+        names = [c[len(prefix) :] for c in timeseries.columns if c.startswith(prefix)]
+        if names:
+            return [n for n in names if n not in QUINTILE_GROUPS]
+    return []
 
 
 def by_city_panels(
