@@ -100,7 +100,13 @@ def check_scheduler_address(address: str) -> None:
 def _dask_backend(address: str) -> Iterator[Backend]:
     """A Dask cluster's executor; the client is closed afterwards, the cluster left running."""
     check_scheduler_address(address)
-    from distributed import Client
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ScenarioError(
+            f"--scheduler {address}: running on a Dask cluster needs the dask extra: "
+            "python3 -m uv sync --extra dask (or pip install 'creditsim[dask]')"
+        ) from None
 
     try:
         client = Client(address, timeout="10s")

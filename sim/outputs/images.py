@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from collections.abc import Sequence
@@ -39,6 +40,11 @@ def export_images(report: Report, out_dir: Path, formats: Sequence[str]) -> list
     Raises:
         RuntimeError: No Chromium was found (the message says how to install it).
     """
+    if importlib.util.find_spec("kaleido") is None:
+        raise RuntimeError(
+            "chart images need the images extra (kaleido): python3 -m uv sync --extra images "
+            "(or pip install 'creditsim[images]'); report.html is written without them"
+        )
     browser = find_browser()
     if browser is None:
         raise RuntimeError(NO_BROWSER_HINT)

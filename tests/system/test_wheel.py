@@ -46,3 +46,18 @@ def test_the_wheel_installs_in_a_fresh_environment_and_runs_a_scenario(tmp_path:
     assert ran.returncode == 0, ran.stderr
     (run_dir,) = out.iterdir()
     assert (run_dir / "timeseries.parquet").is_file() and (run_dir / "manifest.json").is_file()
+
+    # Without the extras, what needs one says which and how to get it; nothing crashes.
+    images = subprocess.run([command, "report", run_dir, "--format", "html,png"],
+                            capture_output=True, text=True)  # fmt: skip
+    assert images.returncode == 0 and (run_dir / "report.html").is_file()
+    assert "need the images extra" in images.stdout + images.stderr
+    experiment = REPO / "experiments" / "yangtze_permanent_poor.toml"
+    for arguments, extra in (
+        (["sweep", experiment, "--scheduler", "tcp://127.0.0.1:9"], "needs the dask extra"),
+        (["discover", experiment], "need the analysis extra"),
+    ):
+        refused = subprocess.run([command, *arguments, "--out", tmp_path / "sweeps"],
+                                 capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+        assert refused.returncode == 2, refused.stderr
+        assert extra in refused.stderr and "Traceback" not in refused.stderr
