@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from sim.errors import ScenarioError
 from sim.experiments.experiment_file import Discover, Experiment, as_experiment
 from sim.experiments.sweep import SweepReport, run_experiment
 from sim.runs import layout
+from sim.runs.store import write_atomically
 
 TRAJECTORY_COLUMNS = ["box", "coverage", "density", "mass", "restricted", "chosen"]
 LIMIT_COLUMNS = [
@@ -239,12 +239,6 @@ def describe_cases(experiment: Experiment) -> str:
     return f"{subject} {side} {discover.threshold:g}"
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(staging, index=False)
-    os.replace(staging, path)
-
-
 def discover_experiment(
     experiment: Experiment | str | Path, out: Path = Path("results"), **run_options: Any
 ) -> DiscoveryResult:
@@ -282,8 +276,13 @@ def discover_experiment(
             f"from {spread}: choose a threshold inside it (the runs are kept and reused)"
         ) from None
     results_dir = report.results_dir
-    _write_parquet(box.trajectory, results_dir / layout.DISCOVERY_TRAJECTORY)
-    _write_parquet(box.limits, results_dir / layout.DISCOVERY_BOX)
+    write_atomically(
+        results_dir / layout.DISCOVERY_TRAJECTORY,
+        lambda path: box.trajectory.to_parquet(path, index=False),
+    )
+    write_atomically(
+        results_dir / layout.DISCOVERY_BOX, lambda path: box.limits.to_parquet(path, index=False)
+    )
     facts = {
         "description": description,
         "outcome": discover.outcome,
@@ -295,7 +294,8 @@ def discover_experiment(
         "coverage": box.coverage,
         "density": box.density,
     }
-    staging = results_dir / f".{layout.DISCOVERY_FACTS}.{os.getpid()}.tmp"
-    staging.write_text(json.dumps(facts, indent=2))
-    os.replace(staging, results_dir / layout.DISCOVERY_FACTS)
+    write_atomically(
+        results_dir / layout.DISCOVERY_FACTS,
+        lambda path: path.write_text(json.dumps(facts, indent=2)),
+    )
     return DiscoveryResult(report, box, description, results_dir / layout.DISCOVERY_BOX)

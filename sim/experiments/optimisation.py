@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from sim.experiments.discovery import ANALYSIS_EXTRA_HINT
 from sim.experiments.experiment_file import Experiment, Optimise, as_experiment, level_from_unit
 from sim.experiments.sweep import RunTask, Session, open_session, run_name
 from sim.runs import layout
+from sim.runs.store import write_atomically
 from sim.seeding import make_generator
 
 Evaluate = Callable[[np.ndarray, int], np.ndarray]  # (unit rows, generation) -> objectives
@@ -291,12 +291,6 @@ def _robustness(evaluations: Evaluations, front: pd.DataFrame, points: int) -> p
     return pd.DataFrame(rows)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(staging, index=False)
-    os.replace(staging, path)
-
-
 def optimise_experiment(
     experiment: Experiment | str | Path, out: Path = Path("results"), **session_options: Any
 ) -> OptimisationResult:
@@ -337,9 +331,16 @@ def optimise_experiment(
             ledger.order[task.run_id] = (0, "", order, 0)
         write_summary(experiment, session.results_dir, ledger)
         results_dir = session.results_dir
-        _write_parquet(table, results_dir / layout.EVALUATIONS)
-        _write_parquet(front, results_dir / layout.FRONT)
+        write_atomically(
+            results_dir / layout.EVALUATIONS, lambda path: table.to_parquet(path, index=False)
+        )
+        write_atomically(
+            results_dir / layout.FRONT, lambda path: front.to_parquet(path, index=False)
+        )
         if robustness is not None:
-            _write_parquet(robustness, results_dir / layout.ROBUSTNESS)
+            write_atomically(
+                results_dir / layout.ROBUSTNESS,
+                lambda path: robustness.to_parquet(path, index=False),
+            )
     runs = {"ran": evaluations.ran, "skipped": evaluations.skipped, "failed": evaluations.failed}
     return OptimisationResult(table, front, robustness, results_dir, runs, tuple(objectives))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import shutil
 import sys
 import time
@@ -38,7 +37,7 @@ from sim.runs import layout
 from sim.runs.lock import acquire_lock
 from sim.runs.preflight import check_memory, check_output_directory, output_needed
 from sim.runs.read import read_record, read_timeseries
-from sim.runs.store import atomic_directory, write_run
+from sim.runs.store import atomic_directory, write_atomically, write_run
 from sim.scenario.schema import Scenario
 
 SUMMARY_EVERY_SECONDS = 10.0
@@ -105,9 +104,10 @@ def refresh_outcomes(task: RunTask, record: dict[str, Any]) -> dict[str, Any]:
     timeseries = read_timeseries(run_dir)
     fresh = {**record, **task.record("ok", "", summarise_all(task.outcomes, timeseries))}
     fresh = {**fresh, "seed": record["seed"], "seed_keys": record["seed_keys"]}
-    staging = run_dir / f".{layout.RUN_RECORD}.{os.getpid()}.tmp"
-    staging.write_text(json.dumps(fresh, indent=2, default=str))
-    os.replace(staging, run_dir / layout.RUN_RECORD)
+    write_atomically(
+        run_dir / layout.RUN_RECORD,
+        lambda path: path.write_text(json.dumps(fresh, indent=2, default=str)),
+    )
     return fresh
 
 
@@ -283,9 +283,7 @@ def write_summary(experiment: Experiment, results_dir: Path, ledger: Ledger) -> 
         if record is not None:
             records.append(record)
     frame = summary_frame(records, list(experiment.factors), list(experiment.spec.outcomes))
-    staging = results_dir / f".{layout.SUMMARY}.{os.getpid()}.tmp"
-    frame.to_parquet(staging, index=False)
-    os.replace(staging, results_dir / layout.SUMMARY)
+    write_atomically(results_dir / layout.SUMMARY, lambda path: frame.to_parquet(path, index=False))
     return frame
 
 
@@ -323,9 +321,7 @@ def _save_experiment_copy(experiment: Experiment, results_dir: Path) -> None:
         indent=2,
         default=str,
     )
-    staging = results_dir / f".experiment.json.{os.getpid()}.tmp"
-    staging.write_text(text)
-    os.replace(staging, results_dir / layout.EXPERIMENT_COPY)
+    write_atomically(results_dir / layout.EXPERIMENT_COPY, lambda path: path.write_text(text))
 
 
 def run_experiment(

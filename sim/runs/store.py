@@ -131,6 +131,22 @@ def spells_reference() -> str:
     return "\n".join(["| column | meaning | type / unit |", "|---|---|---|", *rows]) + "\n"
 
 
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Write one file through a hidden staging file beside it, then replace it whole.
+
+    `write` gets the staging path; a reader never sees a half-written file, and a killed
+    writer leaves only the hidden `.<name>.<pid>.tmp` that a sweep's cleanup removes.
+    """
+    path = Path(path)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(staging)
+        os.replace(staging, path)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+
+
 @contextmanager
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Yield a hidden staging directory beside `final`; on success it replaces `final` whole.
