@@ -352,5 +352,15 @@ def figures(snapshot: Snapshot) -> dict[str, Figure]:
             of=blacklisted_agents(snapshot),
         ),
         "income": income_figure(snapshot),
+        "legitimacy": line_figure(
+            snapshot,
+            "Trust: legitimacy, awareness, promises kept",
+            {
+                "legitimacy": ("legitimacy", COMPLIANT),
+                "aware_share": ("know the scheme applies to them", FALSE_POSITIVE),
+                "promise_keeping_rate": ("departments' promises kept", REDLISTED),
+            },
+            "share",
+        ),
         "population": population_figure(snapshot),
     }

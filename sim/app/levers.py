@@ -37,6 +37,9 @@ class Levers:
         published: listings are published (public shaming), on every scheme and list.
         zone_sharing: cities of a pilot zone recognise each other's blacklists; with no zone
             in the scenario, all its cities form one.
+        departments_scored: the second system scores departments' promise-keeping (seed
+            003); a scenario without departments gets them, with the defaults of
+            docs/scenarios.md.
         citizens: citizen agents (rebuilds the model).
         seed: random seed (rebuilds the model).
     """
@@ -49,6 +52,7 @@ class Levers:
     zone_sharing: bool = False
     citizens: int = DEFAULT_CITIZENS
     seed: int = 42
+    departments_scored: bool = False
 
 
 def classroom_population(citizens: int) -> int:
@@ -71,6 +75,7 @@ def levers_of(scenario: Scenario) -> Levers:
         reward=1.0,
         published=any(s.published for s in schemes) or any(r.published for r in blacklists),
         zone_sharing=bool(scenario.zones),
+        departments_scored=scenario.departments.scored,
         citizens=classroom_population(scenario.population.citizens),
         seed=scenario.simulation.seed,
     )
@@ -115,6 +120,10 @@ def apply_levers(base: Scenario, levers: Levers) -> Scenario:
         data["zones"] = (
             {"all_cities": {"members": list(data["cities"])}} if levers.zone_sharing else {}
         )
+    if levers.departments_scored != own.departments_scored:
+        data["departments"]["scored"] = levers.departments_scored
+        if levers.departments_scored:
+            data["departments"]["enabled"] = True
     people = base.population.citizens * base.population.people_per_agent
     data["population"]["citizens"] = levers.citizens
     data["population"]["people_per_agent"] = people / levers.citizens
@@ -169,6 +178,8 @@ def describe_change(old: Levers, new: Levers) -> str:
         parts.append("published" if new.published else "unpublished")
     if new.zone_sharing != old.zone_sharing:
         parts.append("zone shares lists" if new.zone_sharing else "no zone sharing")
+    if new.departments_scored != old.departments_scored:
+        parts.append("departments scored" if new.departments_scored else "not scored")
     return ", ".join(parts)
 
 
@@ -181,7 +192,7 @@ LINK_RANGES = {  # lever: (kind, low, high, step) as the page's controls allow
     "reward": (float, 0.0, 5.0, 0.25),
     "seed": (int, 0, 2**31 - 1, 1),
 }
-LINK_SWITCHES = ("permanent", "published", "zone_sharing")
+LINK_SWITCHES = ("permanent", "published", "zone_sharing", "departments_scored")
 
 
 def link_query(scenario_name: str, levers: Levers) -> str:

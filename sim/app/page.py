@@ -172,6 +172,11 @@ def LeverControls(levers: solara.Reactive[Levers], applied: Levers, on_policy: A
         on_value=setter("zone_sharing"),
     )  # fmt: skip
     caption("zone_sharing")
+    solara.Switch(
+        label="Score the departments (second system)", value=current.departments_scored,
+        on_value=setter("departments_scored"),
+    )  # fmt: skip
+    caption("departments_scored")
     set_citizens = setter("citizens")
     solara.Select(
         "Population (citizens)",
@@ -305,7 +310,7 @@ def Page() -> None:
         if error.value:
             solara.Error(error.value)
         with solara.ColumnsResponsive(default=12, large=6):
-            for name in ("compliance", "exclusion", "causes", "income"):
+            for name in ("compliance", "exclusion", "causes", "income", "legitimacy"):
                 Chart(charts[name], name)
         if "lists" in charts:
             Chart(charts["lists"], "lists")

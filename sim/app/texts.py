@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from sim.outputs.style import BLACKLISTED, COMPLIANT, FIRST_ORDER, REDLISTED, VIOLATING
+from sim.outputs.style import (
+    BLACKLISTED,
+    COMPLIANT,
+    FALSE_POSITIVE,
+    FIRST_ORDER,
+    REDLISTED,
+    VIOLATING,
+)
 
 FIRM_COLOUR = FIRST_ORDER  # firms' line in the charts
 STATE_WORDS = {
@@ -30,6 +37,10 @@ HELP = {
     "everyone how often offenders are caught.",
     "zone_sharing": "Cities of a pilot zone recognise each other's blacklists, so moving to a "
     "neighbouring city no longer escapes a listing.",
+    "departments_scored": "A second system scores the town's departments on whether they keep "
+    "their promises (paying suppliers on time, approvals by the deadline) and the scores "
+    "count in officials' assessments. Broken promises and listings for poverty wear away "
+    "how legitimate people find the rules.",
     "rebuild": "Population and seed build a new town: they apply when you press Reset.",
 }
 
@@ -60,6 +71,10 @@ CHART_HELP = {
     "role models).",
     "causes": "Of the blacklisted: listed for poverty (they could not repay after losing "
     "income: no choice) and listed by mistake (a wrong record not yet repaired on appeal).",
+    "legitimacy": f"How legitimate people find the rules ({colour_name(COMPLIANT)}; 80% approved "
+    f"in 2019), who knows the scheme applies to them ({colour_name(FALSE_POSITIVE)}) and, with "
+    f"departments, the share of their promises kept ({colour_name(REDLISTED)}). Broken "
+    "promises and listings for poverty or by mistake wear legitimacy away.",
     "income": "Blacklisted, listed for poverty and red-listed, in each fifth of the "
     "population from poorest (Q1) to richest (Q5). Who pays, who gains?",
     "lists": f"Every list of the scenario side by side: how many people are on each this month "

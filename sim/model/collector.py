@@ -42,6 +42,17 @@ class TimeSeriesCollector(mesa.DataCollector):
         self.model_vars = self.tables[TIMESERIES]  # one set of lists, two names
 
     def collect(self, model: CreditModel) -> None:
-        """Append the model's latest outcome row."""
-        self.add_table_row(TIMESERIES, model.latest)
+        """Append the model's latest outcome row.
+
+        A column that appears mid-run (departments set up by a policy change) is added with
+        NaN for the months before; one that stops is NaN from then on.
+        """
+        table = self.tables[TIMESERIES]
+        rows = len(self._collection_steps)
+        for column in model.latest:
+            if column not in table:
+                table[column] = [float("nan")] * rows
+                self.model_reporters[column] = _reporter(column)
+        missing = {column: float("nan") for column in table if column not in model.latest}
+        self.add_table_row(TIMESERIES, {**model.latest, **missing} if missing else model.latest)
         self._collection_steps.append(model.steps)

@@ -98,7 +98,7 @@ def list_penalty(
     scheme = rules.city_scheme[city]
     running = rules.scheme_active(step)[city]
     for list_index in np.flatnonzero(open_lists):
-        by_act = lists.triggers[list_index, behaviour]
+        by_act = lists.triggers[list_index, behaviour] and rules.behaviour_start[behaviour] <= step
         by_score = lists.score_scheme[list_index] < no_scheme
         if not by_act and not by_score:
             continue

@@ -5,6 +5,8 @@ population of the kinds that take part in it (`sim.model.kinds`), kinds in `KIND
 
     | #  | call                  | stage module | what                                          |
     |----|-----------------------|--------------|-----------------------------------------------|
+    | 0  | run_departments       | govern       | departments keep or break promises, scores,   |
+    |    |                       |              | arrears, enforcement effort                   |
     | 1  | behave                | behave       | violations, pro-social acts, forced defaults  |
     | 2  | detect, false_records | detect       | which acts are caught and recorded; errors    |
     | 3  | recover, apply_records| score        | score recovery toward base, then points       |
@@ -21,6 +23,8 @@ population of the kinds that take part in it (`sim.model.kinds`), kinds in `KIND
     | 5c | rating_transfers      | ratings      | grades' limits charged, advantages paid       |
     | 6  | harm_employees        | sanction     | employers' harmful violations cut income      |
     | 7  | learn                 | learn        | beliefs move toward outcomes, published cases |
+    | 7b | update_legitimacy,    | govern       | legitimacy per city, awareness per agent      |
+    |    | spread_awareness      |              |                                               |
     | 8  | migrate               | migrate      | moves between cities; unrecognised listings   |
     | 9  | collect               | metrics      | the outcome row of the month                  |
 """
@@ -43,11 +47,18 @@ from sim.model.events import (
     RatingTransfers,
     StepEvents,
 )
+from sim.model.government import Government, build_government, government_stream
 from sim.model.kinds import KINDS, ActorKind
 from sim.model.population import Citizens, Population, assign_employers, reset_scores
 from sim.model.rules import RuleTables, compile_rules
 from sim.model.stages.behave import behave
 from sim.model.stages.detect import detect, false_records
+from sim.model.stages.govern import (
+    decision_shift,
+    run_departments,
+    spread_awareness,
+    update_legitimacy,
+)
 from sim.model.stages.learn import learn
 from sim.model.stages.listing import expire, list_new, repair_wrong_records, repay, update_redlist
 from sim.model.stages.lists import end_spells, list_on_records, list_transfers, update_red_lists
@@ -107,7 +118,15 @@ class CreditModel(mesa.Model):
                     scenario.population.employed_share,
                     len(self.rules.city_names),
                 )
+        self.government_rng = government_stream(self.rng)
+        self.government: Government = build_government(
+            self.government_rng, scenario, len(self.rules.city_names)
+        )
+        initial_awareness = scenario.awareness.initial_share
         for population in built.values():
+            if initial_awareness < 1.0:
+                draw = self.government_rng.random(population.size)
+                population.aware[:] = draw < initial_awareness
             population.spells.log_enabled = log_spells
             reset_scores(population, self.rules)
             update_redlist(population, self.rules, 0)
@@ -196,22 +215,39 @@ class CreditModel(mesa.Model):
                 raise ScenarioError(
                     f"change_policy: {table} must stay the same mid-run (have {old}, got {new})"
                 )
+        old_departments = self.config.departments
         self.config = scenario
         self.rules = compile_rules(scenario)
+        new_departments = scenario.departments
+        if (old_departments.enabled, old_departments.per_city) != (
+            new_departments.enabled,
+            new_departments.per_city,
+        ):  # departments set up or dissolved: legitimacy carries on
+            legitimacy = self.government.legitimacy
+            self.government = build_government(
+                self.government_rng, scenario, len(self.rules.city_names)
+            )
+            self.government.legitimacy = legitimacy
 
     def step(self) -> None:
         """Simulate one month: the stages of the table in the module docstring, in order."""
         rng, rules, scenario, month = self.rng, self.rules, self.config, self.month
         populations = self.populations
         kinds = [self.kinds[name] for name in populations]
+        government = self.government
+        run_departments(self.government_rng, government, scenario)  # 0
+        shift = decision_shift(government, scenario)
+        effort = government.city_effort(len(rules.city_names)) if government.size else None
         acts: dict[str, Acts] = {}
         for kind in kinds:  # 1
-            acts[kind.name] = behave(rng, populations[kind.name], kind, rules, scenario, month)
+            acts[kind.name] = behave(
+                rng, populations[kind.name], kind, rules, scenario, month, shift
+            )
         listings: dict[str, ListingChanges] = {}
         list_changes: dict[str, ListChanges] = {}
         for kind in kinds:
             population, own = populations[kind.name], acts[kind.name]
-            detect(rng, population, rules, own, month)  # 2
+            detect(rng, population, rules, own, month, effort)  # 2
             wrong = false_records(rng, population, rules, scenario, month)
             recover(population, rules)  # 3
             apply_records(population, rules, own, wrong, scenario.records.false_record_points)
@@ -248,6 +284,9 @@ class CreditModel(mesa.Model):
                 )
         for kind in kinds:  # 7
             learn(rng, populations[kind.name], rules, acts[kind.name], scenario, month)
+        update_legitimacy(government, populations["citizen"], rules, scenario)  # 7b
+        for kind in kinds:
+            spread_awareness(self.government_rng, populations[kind.name], rules, scenario, month)
         moves = {  # 8
             kind.name: (
                 migrate(rng, populations[kind.name], rules, scenario, month)
@@ -272,6 +311,8 @@ class CreditModel(mesa.Model):
             events,
             scenario.population.people_scale,
             scenario.simulation.start_year,
+            government,
+            scenario,
         )
         if self.datacollector is None:
             self.datacollector = TimeSeriesCollector(list(self.latest))

@@ -83,13 +83,38 @@ class RuleTables:
     profession_names: tuple[str, ...]
     registration_initial: np.ndarray  # [P] share registered at step 0
     registration_growth: float  # share added per month
+    channel_reach: np.ndarray  # [H] share of people using registration channel h
+    channel_start: np.ndarray  # [H] month the channel starts
+    channel_growth: np.ndarray  # [H] share of its users it covers more each month
+    behaviour_start: np.ndarray  # [B] month from which schemes score b and lists record it
     lists: ListTables  # the agencies' lists and memoranda (sim.model.list_rules)
     ratings: RatingTables  # firm ratings A-D (sim.model.list_rules)
 
     def registered(self, profession: np.ndarray, draw: np.ndarray, step: int) -> np.ndarray:
         """Whether agents are real-name registered at this step (coverage grows to 1)."""
-        coverage = self.registration_initial[profession] + self.registration_growth * step
-        return draw < coverage
+        return draw < self.registration_coverage(step)[profession]
+
+    def registration_coverage(self, step: int) -> np.ndarray:
+        """[P] share registered at this step, by profession.
+
+        The profession's coverage grows by `registration_growth` a month; each channel covers
+        `reach` x min(1, growth x months since it started) of the people, independently, so
+        an agent is registered unless neither its profession's coverage nor any channel has
+        reached it: 1 - (1 - base) x prod(1 - channel).
+        """
+        coverage = self.registration_initial + self.registration_growth * step
+        if self.channel_reach.size == 0:
+            return coverage
+        base = np.minimum(coverage, 1.0)
+        months = np.maximum(step - self.channel_start + 1, 0)
+        channel = self.channel_reach * np.minimum(self.channel_growth * months, 1.0)
+        return 1.0 - (1.0 - base) * np.prod(1.0 - channel)
+
+    def scored_at(self, step: int) -> np.ndarray:
+        """[S+1, B] bool: schemes score the behaviour at this step (rollout phases)."""
+        if not self.behaviour_start.any():
+            return self.scored
+        return self.scored & (self.behaviour_start <= step)[None, :]
 
     def behaviours_of(self, actor: str) -> np.ndarray:
         """Global indices of the behaviours an actor can do."""
@@ -239,6 +264,7 @@ def compile_rules(scenario: Scenario) -> RuleTables:
             zone_behaviours[z] = [name in zone.behaviours for name in names]
     enforcement = np.array([c.enforcement for c in cities])
     detectability = per_behaviour("detectability")
+    channels = list(scenario.registration.channels.values())
 
     return RuleTables(
         behaviour_names=names,
@@ -306,6 +332,12 @@ def compile_rules(scenario: Scenario) -> RuleTables:
             ]
         ),
         registration_growth=scenario.registration.monthly_growth,
+        channel_reach=np.array([c.reach for c in channels]),
+        channel_start=np.array([c.start_month for c in channels], dtype=np.int64),
+        channel_growth=np.array([c.monthly_growth for c in channels]),
+        behaviour_start=np.array(
+            [scenario.rollout.behaviour_start_month.get(n, 0) for n in names], dtype=np.int64
+        ),
         lists=compile_lists(scenario),
         ratings=compile_ratings(scenario),
     )

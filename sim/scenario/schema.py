@@ -654,6 +654,244 @@ class Zone(Frozen):
     )
 
 
+# The government side (seed 003, seed 004, DATA.md): departments and the second system that
+# scores them, legitimacy, awareness, the rollout's phases and registration channels. Each is off
+# (or neutral) by default, so a scenario that does not name it runs as before.
+
+
+class Departments(Frozen):
+    """Departments per city: promises, enforcement effort, and the second system's scores.
+
+    Seed 003. Utilities are in "assessment units": 1 is the value to a department's officials
+    of a whole month's performance assessment. ASSUMPTION.
+    """
+
+    enabled: bool = Field(False, description="Simulate departments (off: enforcement effort 1).")
+    per_city: int = Field(4, ge=1, le=100, description="Departments in each city.")
+    promises_per_month: float = Field(
+        30.0,
+        ge=0.0,
+        le=10_000.0,
+        description="Promises a department makes a month: supplier contracts, approvals "
+        "within deadline, preferential policies promised (count). ASSUMPTION.",
+    )
+    payment_share: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of promises that are payments to firms (the rest: approvals and "
+        "preferential policies to citizens and firms). ASSUMPTION.",
+    )
+    payment_yuan: float = Field(
+        50_000.0, ge=0.0, description="One supplier payment (yuan). ASSUMPTION."
+    )
+    arrears_repaid_per_month: float = Field(
+        0.1, ge=0.0, le=1.0, description="Share of arrears to firms paid off a month."
+    )
+    integrity_mean: float = Field(
+        1.0,
+        ge=-10.0,
+        le=10.0,
+        description="Mean value to officials of keeping a promise (assessment units). ASSUMPTION.",
+    )
+    integrity_sd: float = Field(
+        0.5, ge=0.0, le=10.0, description="Sd of integrity across departments (normal)."
+    )
+    budget_pressure_mean: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Mean monthly cost of keeping a promise under the budget (assessment "
+        "units); drawn lognormal each month per department. ASSUMPTION.",
+    )
+    budget_pressure_sigma: float = Field(
+        0.5, ge=0.0, le=5.0, description="Log-sd of the monthly budget pressure."
+    )
+    decision_noise: float = Field(
+        0.5,
+        gt=0.0,
+        le=10.0,
+        description="Logit scale of the keep-or-break choice (assessment units).",
+    )
+    effort_adjustment_per_month: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Share of the way enforcement effort moves toward its target a month.",
+    )
+    effort_max: float = Field(
+        3.0, ge=0.0, le=10.0, description="Most enforcement effort (1: the scenario's detection)."
+    )
+    effort_cost_yuan_per_person_month: float = Field(
+        2.0,
+        ge=0.0,
+        description="Cost of enforcement at effort 1, per real person covered a month (yuan); "
+        "also the running-cost output. ASSUMPTION.",
+    )
+    record_cost_yuan: float = Field(
+        1.0,
+        ge=0.0,
+        description="Cost of keeping one credit record (yuan), for the running-cost output. "
+        "ASSUMPTION.",
+    )
+    scored: bool = Field(
+        False, description="The second system scores departments' promise-keeping (seed 003)."
+    )
+    points_kept: float = Field(1.0, ge=0.0, le=1_000.0, description="Points per kept promise.")
+    points_broken: float = Field(
+        -5.0, ge=-1_000.0, le=0.0, description="Points per broken promise (negative)."
+    )
+    score_base: float = Field(100.0, ge=0.0, le=10_000.0, description="Score at the start.")
+    score_memory_months: float = Field(
+        12.0,
+        ge=1.0,
+        le=600.0,
+        description="Months over which points count: each month the score moves 1/this of the "
+        "way back to its base before the month's points are added.",
+    )
+    published: bool = Field(
+        True, description="Departments' scores are published (citizens see broken promises)."
+    )
+    assessment_weight: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Weight of the score in officials' performance assessment: a kept "
+        "promise is worth this x (points_kept - points_broken) / 10 assessment units more "
+        "than a broken one when scored. ASSUMPTION.",
+    )
+    enforcement_in_assessment: float = Field(
+        0.2,
+        ge=0.0,
+        le=10.0,
+        description="Scored departments' enforcement target rises by this x assessment_weight "
+        "(enforcement counts in the assessment). ASSUMPTION.",
+    )
+    manipulation_share: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of broken promises a scored department reports as kept "
+        "(manipulated records; the published score rises, legitimacy sees the truth). "
+        "ASSUMPTION.",
+    )
+    blacklist_threshold: float | None = Field(
+        None,
+        ge=-1e6,
+        le=1e6,
+        description="A department whose score falls below this is listed (counted in "
+        "`departments_listed`); none: departments are not listed.",
+    )
+
+
+class Legitimacy(Frozen):
+    """Legitimacy per city (Epstein 2002), moved by promise-keeping and fair listings.
+
+    It scales the intrinsic cost of violating and shifts the peer norm; strength 0: no effect.
+    """
+
+    initial: float = Field(
+        0.8, ge=0.0, le=1.0, description="Legitimacy at the start: about 80% approval, 2019."
+    )
+    strength: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="How far legitimacy moves decisions: intrinsic terms x (1 + strength x "
+        "(L - initial)), floored at 0; the peer share seen + strength x (initial - L) / 2. "
+        "0: legitimacy is measured but changes nothing. ASSUMPTION.",
+    )
+    adjustment_per_month: float = Field(
+        0.1, ge=0.0, le=1.0, description="Share of the way legitimacy moves to its target."
+    )
+    promise_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Legitimacy lost when every promise of a city's departments is broken "
+        "(scaled by the share broken). ASSUMPTION.",
+    )
+    fairness_weight: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Legitimacy lost when every blacklisted citizen of a city is listed for "
+        "poverty or by a wrong record (scaled by that share). ASSUMPTION.",
+    )
+    unpublished_visibility: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="Share of broken promises citizens notice when departments' scores are "
+        "not published (or not scored). ASSUMPTION.",
+    )
+
+
+class Awareness(Frozen):
+    """Who knows the scheme applies to them; an unaware agent weighs fines only."""
+
+    initial_share: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share aware at the start (1: everyone; 11% knew they lived in a pilot "
+        "area in 2018).",
+    )
+    monthly_rate: float = Field(
+        0.0, ge=0.0, le=1.0, description="Monthly chance of learning from general news."
+    )
+    peer_rate: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Monthly chance of learning when every neighbour is blacklisted (scaled "
+        "by the share blacklisted). ASSUMPTION.",
+    )
+    publication_rate: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Monthly chance of learning where the city's running scheme publishes "
+        "its lists (everywhere once the national website is up). ASSUMPTION.",
+    )
+
+
+class Rollout(Frozen):
+    """The pilot's phases (seed 004): behaviours scored from a month, a national website."""
+
+    behaviour_start_month: dict[str, int] = Field(
+        default_factory=dict,
+        description="Behaviour -> month (0-based) from which schemes score it and lists "
+        "record it (missing: from month 0).",
+    )
+    national_website_month: int | None = Field(
+        None,
+        ge=0,
+        description="Month from which published lists reach every city (national website).",
+    )
+
+    @model_validator(mode="after")
+    def _months_non_negative(self) -> Rollout:
+        bad = {name: month for name, month in self.behaviour_start_month.items() if month < 0}
+        if bad:
+            raise ValueError(f"behaviour_start_month: months must be >= 0, got {bad}")
+        return self
+
+
+class Channel(Frozen):
+    """A real-name registration channel (seed 004): online services, post, telecoms, banks."""
+
+    reach: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="Share of people who use the channel (registered once it covers them).",
+    )
+    start_month: int = Field(0, ge=0, description="Month (0-based) the channel starts.")
+    monthly_growth: float = Field(
+        0.05, ge=0.0, le=1.0, description="Share of the channel's users added a month, to 1."
+    )
+
+
 class Registration(Frozen):
     """Real-name registration: coverage by profession, growing each month to 1."""
 
@@ -663,6 +901,12 @@ class Registration(Frozen):
     )
     monthly_growth: float = Field(
         0.01, ge=0.0, le=1.0, description="Coverage added per month (share), up to 1."
+    )
+    channels: dict[str, Channel] = Field(
+        default_factory=dict,
+        description="Registration channels (online services, post, telecoms, financial "
+        "accounts; seed 004): an agent not yet covered by its profession's coverage is "
+        "registered once a channel it uses covers it.",
     )
 
 
@@ -719,6 +963,10 @@ class Scenario(Frozen):
     lists: dict[str, ListRule] = Field(default_factory=dict)
     memoranda: dict[str, Memorandum] = Field(default_factory=dict)
     firm_ratings: FirmRatings = FirmRatings()
+    departments: Departments = Departments()
+    legitimacy: Legitimacy = Legitimacy()
+    awareness: Awareness = Awareness()
+    rollout: Rollout = Rollout()
 
     @model_validator(mode="after")
     def _references_exist(self) -> Scenario:
@@ -786,6 +1034,18 @@ class Scenario(Frozen):
                 problems.append(
                     f"registration.initial_coverage.{profession}: {share} is not in [0, 1]"
                 )
+        for behaviour in self.rollout.behaviour_start_month:
+            if behaviour not in self.behaviours:
+                problems.append(
+                    f"rollout.behaviour_start_month: unknown behaviour {behaviour!r};"
+                    f"{did_you_mean(behaviour, self.behaviours)} "
+                    f"allowed: {sorted(self.behaviours)}"
+                )
+        if self.departments.scored and not self.departments.enabled:
+            problems.append(
+                "departments.scored: true needs departments.enabled = true (there are no "
+                "departments to score)"
+            )
         if not self.cities:
             problems.append("cities: at least one city is needed")
         problems.extend(self._registry_problems())
@@ -899,6 +1159,11 @@ class Scenario(Frozen):
                 data.pop(table, None)
         if not data["firm_ratings"]["grades"]:
             data.pop("firm_ratings")
+        for table in ("departments", "legitimacy", "awareness", "rollout"):
+            if data[table] == type(getattr(self, table))().model_dump(mode="json"):
+                data.pop(table)
+        if not data["registration"]["channels"]:
+            data["registration"].pop("channels")
         if data["decision"]["combined_burden_cap_income_share"] is None:
             data["decision"].pop("combined_burden_cap_income_share")
         for reward in data["rewards"].values():

@@ -194,7 +194,14 @@ def test_figures_are_plain_json_with_one_point_per_month(small_scenario):
     for _ in range(5):
         classroom.step()
     charts = figures(classroom.snapshot())
-    assert set(charts) == {"compliance", "exclusion", "causes", "income", "population"}
+    assert set(charts) == {
+        "compliance",
+        "exclusion",
+        "causes",
+        "income",
+        "legitimacy",
+        "population",
+    }
     for name in ("compliance", "exclusion", "causes"):
         for trace in charts[name]["data"]:
             assert trace["x"] == [1, 2, 3, 4, 5]
@@ -335,7 +342,8 @@ def test_page_steps_changes_policy_resets_and_plays(page, app_url):
         _step_to(page, month)
     after_steps = _chart_points(page, 3)
     assert after_steps[:3] == [[3, 3], [3, 3], [3, 3]]
-    assert sum(after_steps[4]) == 200  # the sampled citizens
+    assert after_steps[4] == [3, 3, 3]  # legitimacy, awareness, promises kept
+    assert sum(after_steps[5]) == 200  # the sampled citizens
 
     # One key press is one value sent to the server (several in a row can cross the server's
     # echo of the earlier ones); the change is applied when its mark appears on the chart.
@@ -727,3 +735,24 @@ def test_a_link_with_a_bad_value_says_so_and_opens_the_rest(page, app_url):
     )
     assert "&seed=11&" in page.locator("a.share-link").get_attribute("href")
     assert problems == []
+
+
+def test_scoring_departments_mid_run_sets_them_up_and_charts_trust(small_scenario):
+    levers = replace(levers_of(small_scenario), citizens=1_000)
+    assert not levers.departments_scored
+    classroom = Classroom(small_scenario, levers)
+    for _ in range(2):
+        classroom.step()
+    classroom.change_policy(replace(levers, departments_scored=True))
+    config = classroom.model.config.departments
+    assert config.enabled and config.scored and classroom.model.government.size > 0
+    classroom.step()
+    snapshot = classroom.snapshot()
+    assert snapshot.marks == ((2, "departments scored"),)
+    table = snapshot.timeseries
+    assert table["promise_keeping_rate"].iloc[:2].isna().all()
+    assert 0.0 < table["promise_keeping_rate"].iloc[2] <= 1.0
+    trust = figures(snapshot)["legitimacy"]
+    names = [trace["name"] for trace in trust["data"]]
+    assert names == ["legitimacy", "know the scheme applies to them", "departments' promises kept"]
+    assert len(trust["data"][2]["y"]) == 3

@@ -116,4 +116,5 @@ def test_no_stage_imports_the_model_module():
             "sim.model.stages.score",
             "sim.model.stages.listing",
             "sim.model.stages.list_metrics",
+            "sim.model.stages.government_metrics",
         }, (stage, siblings)

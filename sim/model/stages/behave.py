@@ -74,10 +74,13 @@ def full_penalty(
         population.profession[agents], population.registration_draw[agents], step
     )
     record_chance = (
-        rules.city_data_sharing * rules.scheme_active(step) * rules.scored[scheme, behaviour]
+        rules.city_data_sharing
+        * rules.scheme_active(step)
+        * rules.scored_at(step)[scheme, behaviour]
     )[city] * registered
+    started = rules.behaviour_start[behaviour] <= step  # rollout: scored from this month
     after = np.minimum(
-        population.score[agents] + rules.points[scheme, behaviour][city],
+        population.score[agents] + (rules.points[scheme, behaviour] * started)[city],
         rules.score_cap[scheme, behaviour][city],
     )
     redlisted = population.redlisted[agents]
@@ -119,6 +122,9 @@ def full_penalty(
             * reward[lost_city]
             * annuity_months(months, scenario.decision.monthly_discount_rate)
         )
+    aware = population.aware[agents]
+    if not aware.all():  # an unaware agent weighs the fine only
+        penalty = np.where(aware, penalty, rules.fine_yuan[behaviour] / population.income[agents])
     return penalty
 
 
@@ -237,8 +243,14 @@ def _violations(
     column: int,
     peer_share: np.ndarray,
     step: int,
+    shift: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The candidates who choose to commit violation `column`."""
+    """The candidates who choose to commit violation `column`.
+
+    With `shift` (legitimacy's [C] multiplier of the intrinsic term and [C] shift of the peer
+    share, `sim.model.stages.govern.decision_shift`) both terms move with the city's
+    legitimacy.
+    """
     decision = scenario.decision
     behaviour = int(population.behaviours[column])
     penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
@@ -248,11 +260,13 @@ def _violations(
     )
     rho = population.risk_aversion[candidates]
     value = certainty_equivalent(gain, penalty, belief, rho, decision.wealth_base_months)
-    net = (
-        value
-        - decision.honesty_weight * population.honesty[candidates]
-        + decision.peer_weight * (peer_share[candidates] - 0.5)
-    )
+    honesty = population.honesty[candidates]
+    peers = peer_share[candidates]
+    if shift is not None:
+        city = population.city[candidates]
+        honesty = honesty * shift[0][city]
+        peers = np.clip(peers + shift[1][city], 0.0, 1.0)
+    net = value - decision.honesty_weight * honesty + decision.peer_weight * (peers - 0.5)
     return candidates[_choose(rng, net, decision.logit_noise)]
 
 
@@ -264,15 +278,21 @@ def _prosocial_acts(
     candidates: np.ndarray,
     column: int,
     step: int,
+    shift: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The candidates who do pro-social act `column`: warm glow + honours + points' value."""
+    """The candidates who do pro-social act `column`: warm glow + honours + points' value.
+
+    Unaware agents do not count the points' value; legitimacy (`shift`) scales warm glow.
+    """
     behaviour = int(population.behaviours[column])
     city = population.city[candidates]
     scheme = rules.city_scheme[city]
     registered = rules.registered(
         population.profession[candidates], population.registration_draw[candidates], step
     )
-    counted = registered * rules.scheme_active(step)[city] * rules.scored[scheme, behaviour]
+    scored = rules.scored_at(step)[scheme, behaviour]
+    counted = registered * rules.scheme_active(step)[city] * scored
+    counted = counted & population.aware[candidates]
     distance = np.maximum(rules.redlist_threshold[scheme] - rules.base_score[scheme], 1.0)
     point_value = (
         np.maximum(rules.points[scheme, behaviour], 0.0)
@@ -280,8 +300,11 @@ def _prosocial_acts(
         * rules.reward_value[scheme, population.actor_index]
         * annuity_months(PRO_SOCIAL_HORIZON_MONTHS, scenario.decision.monthly_discount_rate)
     )
+    honesty = population.honesty[candidates]
+    if shift is not None:
+        honesty = honesty * shift[0][city]
     value = (
-        rules.warm_glow[behaviour] * population.honesty[candidates]
+        rules.warm_glow[behaviour] * honesty
         + rules.honour[behaviour]
         + counted * np.nan_to_num(point_value, posinf=0.0)
         - rules.act_cost[behaviour]
@@ -296,8 +319,9 @@ def behave(
     rules: RuleTables,
     scenario: Scenario,
     step: int,
+    shift: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Acts:
-    """Decide this step's acts for a whole population."""
+    """Decide this step's acts for a whole population (`shift`: legitimacy's, if any)."""
     if scenario.decision.peer_weight > 0:
         peer_share = population.peers.share(population.violated)
     else:
@@ -320,13 +344,15 @@ def behave(
         prosocial = bool(rules.prosocial[behaviour])
         involuntary = np.empty(0, dtype=np.int64)
         if prosocial:
-            chosen = _prosocial_acts(rng, population, rules, scenario, candidates, column, step)
+            chosen = _prosocial_acts(
+                rng, population, rules, scenario, candidates, column, step, shift
+            )
         else:
             if rules.involuntary[behaviour]:
                 involuntary = forced
                 candidates = candidates[~is_forced[candidates]]
             chosen = _violations(
-                rng, population, rules, scenario, candidates, column, peer_share, step
+                rng, population, rules, scenario, candidates, column, peer_share, step, shift
             )
         agents = np.concatenate([chosen, involuntary])
         opportunities[behaviour] = candidates.size + involuntary.size

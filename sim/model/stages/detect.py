@@ -1,7 +1,8 @@
 """Stage 2, detect: which acts are seen, fined and recorded; wrong records.
 
 A violation is detected with the city's probability for that behaviour (enforcement x
-detectability; for a rated firm, times its grade's `detection_multiplier`) and fined. It
+detectability, times its departments' enforcement effort when departments are simulated;
+for a rated firm, times its grade's `detection_multiplier`) and fined. It
 reaches the credit record when the agent is real-name registered, the city's scheme is
 running and scores the behaviour, and the detecting agency shares its data (chance
 `data_sharing`: "joint punishment"). Pro-social acts are recorded under the same conditions
@@ -25,13 +26,23 @@ if TYPE_CHECKING:
 
 
 def detect(
-    rng: np.random.Generator, population: Population, rules: RuleTables, acts: Acts, step: int
+    rng: np.random.Generator,
+    population: Population,
+    rules: RuleTables,
+    acts: Acts,
+    step: int,
+    effort: np.ndarray | None = None,
 ) -> None:
-    """Set `acts.detected` and `acts.recorded`, and charge fines."""
+    """Set `acts.detected` and `acts.recorded`, and charge fines.
+
+    `effort`: [C] the departments' enforcement effort, multiplying detection (none: 1).
+    """
     agents = acts.agent
     city = population.city[agents]
     scheme = rules.city_scheme[city]
     chance = rules.detection[city, acts.behaviour]
+    if effort is not None:
+        chance = np.minimum(chance * effort[city], 1.0)
     if rules.ratings.size:  # rating-dependent supervision (stage `ratings`)
         multiplier = rules.ratings.detection_multiplier[population.rating[agents]]
         chance = np.minimum(chance * multiplier, 1.0)
@@ -42,7 +53,7 @@ def detect(
     )
     shared = rng.random(agents.size) < rules.city_data_sharing[city]
     reaches_record = (
-        registered & rules.scheme_active(step)[city] & rules.scored[scheme, acts.behaviour]
+        registered & rules.scheme_active(step)[city] & rules.scored_at(step)[scheme, acts.behaviour]
     )
     acts.recorded = reaches_record & (acts.prosocial | (acts.detected & shared))
     fined = agents[acts.detected]

@@ -71,7 +71,7 @@ def published_detection(
     ).reshape(cities, columns)
     scheme = rules.city_scheme
     publishes = rules.published[scheme] & rules.scheme_active(step)  # [C]
-    scored = rules.scored[scheme][:, population.behaviours]  # [C, K]
+    scored = rules.scored_at(step)[scheme][:, population.behaviours]  # [C, K]
     visible = (seen > 0) & publishes[:, None] & scored
     return (caught / np.maximum(seen, 1)).astype(np.float32), visible
 

@@ -204,6 +204,7 @@ def _listed_by_acts(
         population.profession[agents], population.registration_draw[agents], step
     )
     seen = registered & (acts.detected | acts.prosocial)
+    seen &= rules.behaviour_start[acts.behaviour] <= step
     city = population.city[agents]
     parts = [empty]
     for list_index in triggered:

@@ -16,11 +16,14 @@ import numpy as np
 from sim.model.bitmasks import mask_of
 from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
 from sim.model.memberships import bound_sanctions
+from sim.model.stages.government_metrics import government_columns
 from sim.model.stages.list_metrics import list_blocked_purchases, list_columns, rating_columns
 
 if TYPE_CHECKING:
+    from sim.model.government import Government
     from sim.model.population import Citizens, Population
     from sim.model.rules import RuleTables
+    from sim.scenario.schema import Scenario
 
 QUINTILES = 5
 
@@ -136,6 +139,8 @@ def collect(
     events: StepEvents,
     people_per_agent: float,
     start_year: int = 2018,
+    government: Government | None = None,
+    scenario: Scenario | None = None,
 ) -> dict[str, float]:
     """Compute the outcome row for one step (step 1 is the first month of `start_year`).
 
@@ -235,6 +240,10 @@ def collect(
     row.update(rating_columns(firms, rules, events, people_per_agent))
     for population, population_acts in ((citizens, acts), (firms, firm_acts)):
         row.update(per_behaviour(population_acts, population.behaviours, rules))
+    if government is not None and scenario is not None:
+        _, firm_rewards = monthly_rewards(events, "firm")
+        paid = row["reward_value_yuan"] + float(firm_rewards.sum()) * people_per_agent
+        row.update(government_columns(populations, rules, events, government, scenario, paid))
     return row
 
 
