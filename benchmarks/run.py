@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import measure
-from benchmarks.scenarios import FULL_MODELS, ROOT, full_model_source
+from benchmarks.scenarios import FULL_MODELS, GOVERNMENT_MODELS, ROOT, full_model_source
 
 RESULTS = ROOT / "results" / "benchmarks"
 RELATIONS = {"<": operator.lt, "<=": operator.le, ">=": operator.ge}
@@ -124,6 +124,30 @@ def measure_full_model(plan: Plan) -> list[dict[str, Any]]:
             rows.append(row)
             print(f"  {name} {citizens:>9,} citizens: {row['run_seconds']:.1f} s", flush=True)
     return rows
+
+
+def measure_departments(plan: Plan) -> dict[str, Any]:
+    """National with trust and rollout on, with and without departments, at the large size.
+
+    Timed alternately (without, with, with, without when the plan repeats) in fresh
+    processes; the fastest of each is compared.
+    """
+    citizens = plan.scale_sizes[1]
+    trust, departments = GOVERNMENT_MODELS
+    order = (trust, departments, departments, trust) if plan.repeat else GOVERNMENT_MODELS
+    runs: dict[str, list[dict[str, Any]]] = {trust: [], departments: []}
+    for name in order:
+        row = _measured(plan, measure.full_model, citizens, plan.full_steps, name)
+        runs[name].append(row)
+        print(f"  {name} {citizens:,} citizens: {row['run_seconds']:.1f} s", flush=True)
+    best = {name: min(rows, key=lambda r: r["run_seconds"]) for name, rows in runs.items()}
+    return {
+        "citizens": citizens,
+        "steps": plan.full_steps,
+        "runs": runs,
+        "ratio": best[departments]["run_seconds"] / best[trust]["run_seconds"],
+        "ratio_cpu": best[departments]["run_cpu_seconds"] / best[trust]["run_cpu_seconds"],
+    }
 
 
 def measure_core_rule(plan: Plan) -> list[dict[str, Any]]:
@@ -231,7 +255,15 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     checks.append(
         ("national with its lists / national, 1M x 120 (wall)", with_lists / national, "<=", 1.5)
     )
+    departments = report["departments"]
     checks += [
+        ("national with departments / without, 1M x 120 (wall)", departments["ratio"], "<=", 1.25),
+        (
+            "national with departments / without, 1M x 120 (CPU)",
+            departments["ratio_cpu"],
+            "<=",
+            1.25,
+        ),
         ("core rule, 100k: speed-up vs per-agent (wall)", core[100_000]["speedup"], ">=", 50.0),
         ("core rule, 100k: speed-up vs per-agent (CPU)", core[100_000]["speedup_cpu"], ">=", 50.0),
         ("sweep: 2 workers vs 1 (speed-up)", report["sweep"]["speedup"], ">=", 1.8),
@@ -327,6 +359,19 @@ def render(report: dict[str, Any]) -> str:
             f"to {growth['from_citizens']:,} citizens: {growth['ratio']:.2f} (wall), "
             f"{growth['ratio_cpu']:.2f} (CPU)."
         )
+    departments = report["departments"]
+    times = {
+        name: "/".join(f"{row['run_seconds']:.1f}" for row in rows)
+        for name, rows in departments["runs"].items()
+    }
+    parts.append(
+        f"- National at {departments['citizens']:,} citizens x {departments['steps']} months "
+        "with awareness, legitimacy and rollout on (benchmarks/scenarios.py TRUST_OVERRIDES), "
+        "without and with 31 scored departments: "
+        + ", ".join(f"{name} {t} s" for name, t in times.items())
+        + f"; with / without {departments['ratio']:.2f} (wall), "
+        f"{departments['ratio_cpu']:.2f} (CPU), fastest of each."
+    )
     sweep = report["sweep"]
     seconds = {k: "/".join(f"{t:.1f}" for t in v) for k, v in sweep["all_seconds"].items()}
     parts.append(
@@ -371,6 +416,7 @@ def run(plan: Plan, out: Path) -> dict[str, Any]:
     report["cost_growth"] = [
         cost_growth(report["full_model"], plan.scale_sizes, name) for name in FULL_MODELS
     ]
+    report["departments"] = measure_departments(plan)
     report["sweep"] = measure_sweep(plan)
     report["load_average_end"] = os.getloadavg()
     report["benchmark_seconds"] = time.perf_counter() - started

@@ -114,6 +114,22 @@ ALL_MECHANISMS_DATA: dict[str, Any] = {
 NATIONAL_LISTS_SCENARIO = ROOT / "scenarios" / "national_2018_lists.toml"
 FULL_MODELS = ("national_2018", "all_mechanisms", "national_2018_lists")
 
+# The national scenario with awareness, legitimacy and rollout on; `with departments` adds the
+# second system (31 scored departments, one per province), which is all that differs.
+TRUST_OVERRIDES: dict[str, Any] = {
+    "awareness.initial_share": 0.5,
+    "awareness.monthly_rate": 0.01,
+    "legitimacy.strength": 1.0,
+    "rollout.behaviour_start_month": {"tax_evasion": 12, "false_advertising": 12},
+    "rollout.national_website_month": 12,
+}
+DEPARTMENT_OVERRIDES: dict[str, Any] = {
+    "departments.enabled": True,
+    "departments.scored": True,
+    "departments.per_city": 31,
+}
+GOVERNMENT_MODELS = ("national_2018_trust", "national_2018_departments")
+
 
 def full_model_scenario(citizens: int, steps: int, name: str = FULL_MODELS[0]) -> Scenario:
     """A full-model scenario at a size, with 5% as many firms as citizens.
@@ -125,8 +141,11 @@ def full_model_scenario(citizens: int, steps: int, name: str = FULL_MODELS[0]) -
         "population.firms_per_citizen": FIRMS_PER_CITIZEN,
         "simulation.steps": steps,
     }
-    if name not in FULL_MODELS:
-        raise ValueError(f"unknown full model {name!r}; allowed: {FULL_MODELS}")
+    if name not in FULL_MODELS + GOVERNMENT_MODELS:
+        raise ValueError(f"unknown full model {name!r}; allowed: {FULL_MODELS + GOVERNMENT_MODELS}")
+    if name in GOVERNMENT_MODELS:
+        departments = DEPARTMENT_OVERRIDES if name == "national_2018_departments" else {}
+        return load_scenario(NATIONAL_SCENARIO, overrides | TRUST_OVERRIDES | departments)
     if name == "national_2018" and NATIONAL_SCENARIO.exists():
         return load_scenario(NATIONAL_SCENARIO, overrides)
     if name == "national_2018_lists":

@@ -14,7 +14,12 @@ import pytest
 
 from benchmarks import measure, run
 from benchmarks.per_agent_mesa import CoreRule, CoreRuleModel
-from benchmarks.scenarios import FULL_MODELS, core_rule_scenario, full_model_scenario
+from benchmarks.scenarios import (
+    FULL_MODELS,
+    GOVERNMENT_MODELS,
+    core_rule_scenario,
+    full_model_scenario,
+)
 from sim.runs.runner import simulate
 from sim.scenario.schema import Scenario
 
@@ -95,3 +100,18 @@ def test_quick_benchmark_writes_its_report(tmp_path: Path):
     assert {k: v["runs"] for k, v in sweeps.items()} == {"1": plan.sweep_runs, "2": plan.sweep_runs}
     # The same runs give the same outcomes whatever the number of workers.
     assert sweeps["1"]["mean_compliance_rate"] == sweeps["2"]["mean_compliance_rate"]
+    departments = report["departments"]
+    assert {name: len(rows) for name, rows in departments["runs"].items()} == {
+        name: 1 for name in GOVERNMENT_MODELS
+    }
+    assert departments["ratio"] > 0
+
+
+def test_the_department_benchmark_pair_differs_only_in_departments():
+    without, with_departments = (full_model_scenario(1_000, 12, name) for name in GOVERNMENT_MODELS)
+    assert without.legitimacy.strength > 0 and without.awareness.initial_share < 1
+    assert without.rollout.behaviour_start_month
+    assert not without.departments.enabled and with_departments.departments.scored
+    assert without.model_copy(update={"departments": with_departments.departments}) == (
+        with_departments
+    )
