@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +28,7 @@ from sim.model.model import CreditModel
 from sim.seeding import make_generator
 
 SWEEP_EXPERIMENT = ROOT / "experiments" / "benchmark.toml"
+SMALL_SWEEP_EXPERIMENT = ROOT / "experiments" / "benchmark_small.toml"
 
 
 def _status_kib(field: str) -> float | None:
@@ -157,10 +160,13 @@ def in_fresh_process(function: Callable[..., dict], *args: Any) -> dict:
 
 
 def sweep_experiment(
-    runs: int | None = None, citizens: int | None = None, steps: int | None = None
+    runs: int | None = None,
+    citizens: int | None = None,
+    steps: int | None = None,
+    path: Path = SWEEP_EXPERIMENT,
 ) -> Experiment:
-    """The benchmark sweep (experiments/benchmark.toml), smaller where given (None: as is)."""
-    experiment = load_experiment(SWEEP_EXPERIMENT)
+    """A benchmark sweep (experiments/benchmark.toml), smaller where given (None: as is)."""
+    experiment = load_experiment(path)
     spec = experiment.spec
     overrides = dict(spec.overrides)
     if citizens is not None:
@@ -191,7 +197,11 @@ def _worker_pid(pause_seconds: float) -> int:
 
 
 def sweep(
-    workers: int, runs: int | None = None, citizens: int | None = None, steps: int | None = None
+    workers: int,
+    runs: int | None = None,
+    citizens: int | None = None,
+    steps: int | None = None,
+    path: Path = SWEEP_EXPERIMENT,
 ) -> dict[str, Any]:
     """Time the benchmark sweep (sim.experiments.sweep.run_experiment) on a spawn pool of `workers`.
 
@@ -200,7 +210,7 @@ def sweep(
     `cores_used` is the workers' CPU time over the wall time: on a shared machine, the
     speed-up two workers can show is bounded by the cores they actually got.
     """
-    experiment = sweep_experiment(runs, citizens, steps)
+    experiment = sweep_experiment(runs, citizens, steps, path)
     scenario = experiment.scenario("", {})
     with (
         single_threaded_children(),
@@ -228,7 +238,19 @@ def sweep(
         "firms": round(scenario.population.citizens * scenario.population.firms_per_citizen),
         "steps": scenario.simulation.steps,
         "seconds": clock.wall,
+        "runs_per_hour": report.ran / clock.wall * 3600.0,
         "worker_cpu_seconds": worker_cpu,
         "cores_used": worker_cpu / clock.wall,
         "mean_compliance_rate": float(report.summary["outcome.compliance"].mean()),
     }
+
+
+def command_start(arguments: list[str], repeats: int = 3) -> dict[str, Any]:
+    """Wall time of `creditsim <arguments>` from process start to exit, fastest of `repeats`."""
+    command = [str(Path(sys.executable).with_name("creditsim")), *arguments]
+    times = []
+    for _ in range(repeats):
+        with Stopwatch() as clock:
+            subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        times.append(clock.wall)
+    return {"command": " ".join(["creditsim", *arguments]), "seconds": min(times), "all": times}

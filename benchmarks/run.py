@@ -51,6 +51,10 @@ class Plan:
     evaluate_targets: bool = True
     fresh_processes: bool = True
     scale_sizes: tuple[int, int] = field(default=(100_000, 1_000_000))
+    huge_citizens: int = 10_000_000
+    small_sweep_runs: int | None = None  # None: as in experiments/benchmark_small.toml
+    small_sweep_citizens: int | None = None
+    small_sweep_steps: int | None = None
 
 
 PLAN = Plan(
@@ -76,7 +80,13 @@ QUICK_PLAN = Plan(
     evaluate_targets=False,
     fresh_processes=False,
     scale_sizes=(1_000, 2_000),
+    huge_citizens=4_000,
+    small_sweep_runs=4,
+    small_sweep_citizens=500,
+    small_sweep_steps=3,
 )
+# Issue figures this round's targets are relative to (this 2-core machine, one run each).
+SMALL_RUNS_PER_HOUR_BEFORE = 2.2 * 3600  # 24-run sweep of 10,000-citizen runs: 2.2 runs/s
 
 
 def environment() -> dict[str, Any]:
@@ -148,6 +158,48 @@ def measure_departments(plan: Plan) -> dict[str, Any]:
         "ratio": best[departments]["run_seconds"] / best[trust]["run_seconds"],
         "ratio_cpu": best[departments]["run_cpu_seconds"] / best[trust]["run_cpu_seconds"],
     }
+
+
+def measure_scale(plan: Plan, million: dict[str, Any]) -> dict[str, Any]:
+    """National at `plan.huge_citizens` (10 million), against the same at 1 million."""
+    row = _measured(plan, measure.full_model, plan.huge_citizens, plan.full_steps)
+    print(
+        f"  national_2018 {plan.huge_citizens:,} citizens: {row['run_seconds']:.1f} s", flush=True
+    )
+    model_mb = row["peak_rss_mb"] - row["rss_before_model_mb"]
+    return {
+        **row,
+        "model_bytes_per_agent": model_mb * 2**20 / row["agents"],
+        "million_bytes_per_agent": (million["peak_rss_mb"] - million["rss_before_model_mb"])
+        * 2**20
+        / million["agents"],
+        "cost_ratio_cpu": (row["run_cpu_seconds"] / row["agent_steps"])
+        / (million["run_cpu_seconds"] / million["agent_steps"]),
+    }
+
+
+def measure_small_runs(plan: Plan) -> dict[str, Any]:
+    """Small runs in a real sweep written to disk, on 2 workers: runs per hour."""
+    timing = measure.sweep(
+        2,
+        plan.small_sweep_runs,
+        plan.small_sweep_citizens,
+        plan.small_sweep_steps,
+        measure.SMALL_SWEEP_EXPERIMENT,
+    )
+    print(f"  small sweep: {timing['runs']} runs in {timing['seconds']:.1f} s", flush=True)
+    return timing
+
+
+def measure_start() -> list[dict[str, Any]]:
+    """Start-up of the command line: `--help` and `validate` of the national scenario."""
+    rows = [
+        measure.command_start(["--help"]),
+        measure.command_start(["validate", "scenarios/national_2018.toml"]),
+    ]
+    for row in rows:
+        print(f"  {row['command']}: {row['seconds']:.2f} s", flush=True)
+    return rows
 
 
 def measure_core_rule(plan: Plan) -> list[dict[str, Any]]:
@@ -268,6 +320,32 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         ("core rule, 100k: speed-up vs per-agent (CPU)", core[100_000]["speedup_cpu"], ">=", 50.0),
         ("sweep: 2 workers vs 1 (speed-up)", report["sweep"]["speedup"], ">=", 1.8),
     ]
+    national_cpu_ns = 1e9 / full[("national_2018", 1_000_000)]["agent_steps_per_cpu_second"]
+    all_cpu_ns = 1e9 / full[("all_mechanisms", 1_000_000)]["agent_steps_per_cpu_second"]
+    scale, small = report["scale"], report["small_runs"]
+    checks += [
+        ("national, 1M: ns per agent-step (CPU)", national_cpu_ns, "<=", 45.0),
+        ("all mechanisms, 1M: ns per agent-step (CPU)", all_cpu_ns, "<=", 70.0),
+        (
+            "core rule, 100k: speed-up vs per-agent (CPU), round 2",
+            core[100_000]["speedup_cpu"],
+            ">=",
+            100.0,
+        ),
+        ("national, 10M: peak memory (MB)", scale["peak_rss_mb"], "<", 3072.0),
+        ("national, 10M: model bytes per agent", scale["model_bytes_per_agent"], "<=", 200.0),
+        ("national, 1M: model bytes per agent", scale["million_bytes_per_agent"], "<=", 200.0),
+        ("national: CPU per agent-step 10M / 1M", scale["cost_ratio_cpu"], "<=", 1.2),
+        (
+            "small runs (10k x 120, 2 workers): runs per hour / before",
+            small["runs_per_hour"] / SMALL_RUNS_PER_HOUR_BEFORE,
+            ">=",
+            3.0,
+        ),
+    ]
+    checks += [
+        (f"start: {row['command']} (s)", row["seconds"], "<", 0.5) for row in report["start"]
+    ]
     return [
         {
             "target": name,
@@ -372,6 +450,28 @@ def render(report: dict[str, Any]) -> str:
         + f"; with / without {departments['ratio']:.2f} (wall), "
         f"{departments['ratio_cpu']:.2f} (CPU), fastest of each."
     )
+    scale = report["scale"]
+    parts.append(
+        f"- National at {scale['citizens']:,} citizens ({scale['agents']:,} agents) x "
+        f"{scale['steps']} months: setup {scale['setup_seconds']:.1f} s, run "
+        f"{scale['run_seconds']:.1f} s ({scale['run_cpu_seconds']:.1f} s CPU, "
+        f"{1e9 / scale['agent_steps_per_cpu_second']:.0f} ns per agent-step), peak "
+        f"{scale['peak_rss_mb']:.0f} MB; model {scale['model_bytes_per_agent']:.0f} bytes per "
+        f"agent ({scale['million_bytes_per_agent']:.0f} at 1M); CPU per agent-step "
+        f"{scale['cost_ratio_cpu']:.2f} x that at 1M."
+    )
+    small = report["small_runs"]
+    parts.append(
+        f"- Small runs (experiments/benchmark_small.toml: {small['runs']} runs of "
+        f"{small['citizens']:,} citizens x {small['steps']} months, written to disk, 2 workers "
+        f"with {small['cores_used']:.2f} cores): {small['seconds']:.1f} s, "
+        f"{small['runs_per_hour']:,.0f} runs per hour."
+    )
+    parts.append(
+        "- Start-up (fastest of 3): "
+        + ", ".join(f"`{row['command']}` {row['seconds']:.2f} s" for row in report["start"])
+        + "."
+    )
     sweep = report["sweep"]
     seconds = {k: "/".join(f"{t:.1f}" for t in v) for k, v in sweep["all_seconds"].items()}
     parts.append(
@@ -417,6 +517,14 @@ def run(plan: Plan, out: Path) -> dict[str, Any]:
         cost_growth(report["full_model"], plan.scale_sizes, name) for name in FULL_MODELS
     ]
     report["departments"] = measure_departments(plan)
+    million = next(
+        row
+        for row in report["full_model"]
+        if row["scenario"] == "national_2018" and row["citizens"] == plan.scale_sizes[1]
+    )
+    report["scale"] = measure_scale(plan, million)
+    report["small_runs"] = measure_small_runs(plan)
+    report["start"] = measure_start()
     report["sweep"] = measure_sweep(plan)
     report["load_average_end"] = os.getloadavg()
     report["benchmark_seconds"] = time.perf_counter() - started

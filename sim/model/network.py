@@ -23,14 +23,14 @@ class Peers(Protocol):
 def small_world(
     rng: np.random.Generator, n: int, mean_degree: int, rewiring: float
 ) -> sp.csr_array:
-    """Watts-Strogatz graph as a symmetric CSR adjacency matrix (entries 1, no self ties).
+    """Watts-Strogatz graph as a symmetric CSR adjacency matrix (int8 entries 1, no self ties).
 
     Agents are sorted by city, so ring neighbours mostly share a city and rewired ties
     cross cities. Built with whole-array operations: about a second for a million agents.
     """
     half = mean_degree // 2
     if n < 2 or half == 0:
-        return sp.csr_array((n, n), dtype=np.float32)
+        return sp.csr_array((n, n), dtype=np.int8)
     half = min(half, (n - 1) // 2) or 1
     source = np.tile(np.arange(n, dtype=np.int32), half)
     offsets = np.repeat(np.arange(1, half + 1, dtype=np.int32), n)
@@ -40,10 +40,11 @@ def small_world(
     keep = source != target
     rows = np.concatenate([source[keep], target[keep]])
     cols = np.concatenate([target[keep], source[keep]])
-    ones = np.ones(rows.size, dtype=np.float32)
+    del source, offsets, target, rewired, keep  # before the matrix: a lower peak of memory
+    ones = np.ones(rows.size, dtype=np.int8)  # one byte a tie
     adjacency = sp.csr_array((ones, (rows, cols)), shape=(n, n))
     adjacency.sum_duplicates()
-    adjacency.data[:] = 1.0
+    adjacency.data[:] = 1
     return adjacency
 
 
@@ -51,12 +52,18 @@ class SocialNetwork:
     """Citizens' ties as a sparse matrix; agent i is row i."""
 
     def __init__(self, adjacency: sp.csr_array) -> None:
+        degree = np.diff(adjacency.indptr)
+        # Neighbour counts are exact integers in the narrowest type that holds the degree.
+        largest = int(degree.max()) if degree.size else 0
+        self._count_dtype = np.result_type(np.min_scalar_type(-largest - 1), np.int8)
+        if adjacency.dtype != self._count_dtype:
+            ones = np.ones(adjacency.nnz, dtype=self._count_dtype)
+            adjacency = sp.csr_array((ones, adjacency.indices, adjacency.indptr), adjacency.shape)
         self.adjacency = adjacency
-        self.degree = np.diff(adjacency.indptr).astype(np.int64)
-        self._inverse_degree = np.where(
-            self.degree > 0, 1.0 / np.maximum(self.degree, 1), 0.0
-        ).astype(np.float32)
-        self._isolated = np.flatnonzero(self.degree == 0)
+        self._inverse_degree = np.where(degree > 0, 1.0 / np.maximum(degree, 1), 0.0).astype(
+            np.float32
+        )
+        self._isolated = np.flatnonzero(degree == 0)
 
     def share(self, mask: np.ndarray) -> np.ndarray:
         """Share of each agent's neighbours for which `mask` holds.
@@ -64,20 +71,27 @@ class SocialNetwork:
         An agent with no neighbours gets 0.5, the neutral share at which the peer term of
         its decision vanishes: it has no peers to follow, so no push either way.
         """
-        share = (self.adjacency @ mask.astype(np.float32)) * self._inverse_degree
+        count = self.adjacency @ mask.astype(self._count_dtype)
+        share = count.astype(np.float32) * self._inverse_degree
         if self._isolated.size:
             share[self._isolated] = 0.5
         return share
 
     def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniformly chosen neighbour per agent; -1 for an isolated agent."""
-        degree = self.degree[agents]
+        indptr = self.adjacency.indptr
+        degree = indptr[agents + 1] - indptr[agents]
         offset = (rng.random(agents.size) * degree).astype(np.int64)
-        position = self.adjacency.indptr[agents] + offset
+        position = indptr[agents] + offset
         peers = np.full(agents.size, -1, dtype=np.int64)
         has = degree > 0
         peers[has] = self.adjacency.indices[position[has]]
         return peers
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of ties of each agent."""
+        return np.diff(self.adjacency.indptr)
 
     def neighbours(self, agent: int) -> np.ndarray:
         """Indices of one agent's neighbours."""

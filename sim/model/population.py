@@ -22,7 +22,7 @@ class AgentArray:
 
     Attributes:
         name: attribute of the population (`population.<name>`).
-        dtype: NumPy dtype of the array.
+        dtype: NumPy dtype of the array in memory (narrow where the values allow).
         fill: value a new array starts at (arrays `drawn` by a builder have none).
         unit: unit or type as docs/output.md shows it.
         meaning: one line for docs/ODD.md and docs/output.md.
@@ -33,6 +33,8 @@ class AgentArray:
             "one_based" (value + 1).
         kinds: the actor kinds that have it (empty: every kind); others get `absent` on disk.
         absent: the column's value for kinds without the array.
+        written: dtype of the agents.parquet column when wider than `dtype` (the output
+            contract keeps its types while memory narrows).
     """
 
     name: str
@@ -45,10 +47,16 @@ class AgentArray:
     encoding: str = "plain"
     kinds: tuple[str, ...] = ()
     absent: float | int | bool = 0
+    written: type | None = None
+
+    @property
+    def column_dtype(self) -> type:
+        """The dtype of the array's column in agents.parquet."""
+        return self.written or self.dtype
 
 
 AGENT_ARRAYS: tuple[AgentArray, ...] = (
-    AgentArray("city", np.int64, None, "dictionary of city names",
+    AgentArray("city", np.int32, None, "dictionary of city names",
                "City the agent lives in at the end.", drawn=True, column="city",
                encoding="city"),
     AgentArray("income", np.float64, None, "float64, yuan/month",
@@ -59,7 +67,7 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
     AgentArray("risk_aversion", np.float32, None, "float32",
                "Relative risk aversion rho of CRRA utility (0 neutral, >0 risk-averse).",
                drawn=True),
-    AgentArray("profession", np.int64, None, "int64", "Profession index (firms: 0).",
+    AgentArray("profession", np.int8, None, "int8", "Profession index (firms: 0).",
                drawn=True),
     AgentArray("registration_draw", np.float32, None, "float32",
                "U(0,1); registered once coverage exceeds it (-1: always).", drawn=True),
@@ -67,26 +75,27 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
                "Credit score at the end (0 in a city without a scheme).", column="score"),
     AgentArray("blacklisted", np.bool_, False, "bool", "On a blacklist at the end.",
                column="blacklisted"),
-    AgentArray("listing_months_left", np.int64, 0, "int64, months",
+    AgentArray("listing_months_left", np.int32, 0, "int32, months",
                "Months left of the current listing (meaningless if permanent)."),
     AgentArray("listing_permanent", np.bool_, False, "bool",
                'The current listing never ends ("once untrustworthy, always restricted").',
                column="listing_permanent"),
-    AgentArray("listing_city", np.int64, 0, "int64", "City whose list holds the agent."),
-    AgentArray("listing_behaviour", np.int64, -1, "int64",
+    AgentArray("listing_city", np.int16, 0, "int16", "City whose list holds the agent."),
+    AgentArray("listing_behaviour", np.int16, -1, "int16",
                "Behaviour that caused the listing (-1: a wrong record)."),
     AgentArray("listing_cause", np.int8, 0, "dictionary of strings",
                "Why the agent is listed: `not_listed`, `chosen` (a chosen violation), "
                "`involuntary` (a forced default) or `false_record` (a wrong record).",
                column="listing_cause", encoding="cause"),
-    AgentArray("listing_level", np.int32, 0, "int32",
+    AgentArray("listing_level", np.int16, 0, "int32",
                "Re-offences recorded during the current listing (each extends it and "
-               "escalates its sanctions by the scheme's rules).", column="listing_reoffences"),
-    AgentArray("times_listed", np.int32, 0, "int32", "Listings over the run.",
-               column="times_listed"),
-    AgentArray("months_listed", np.int32, 0, "int32, months",
+               "escalates its sanctions by the scheme's rules).", column="listing_reoffences",
+               written=np.int32),
+    AgentArray("times_listed", np.int16, 0, "int32", "Listings over the run.",
+               column="times_listed", written=np.int32),
+    AgentArray("months_listed", np.int16, 0, "int32, months",
                "Months spent blacklisted over the run (months in which sanctions were "
-               "charged).", column="months_listed"),
+               "charged).", column="months_listed", written=np.int32),
     AgentArray("redlisted", np.bool_, False, "bool", "On the red list at the end.",
                column="redlisted"),
     AgentArray("list_mask", np.uint64, 0, "uint64, bit mask",
@@ -120,15 +129,16 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
     AgentArray("debtor", np.bool_, None, "bool",
                "Holds a loan (citizens; always false for firms).", drawn=True,
                column="debtor"),
-    AgentArray("income_quintile", np.int64, None, "int64",
+    AgentArray("income_quintile", np.int8, None, "int64",
                "Income quintile 1 (poorest) .. 5 (citizens); 0 for firms.", drawn=True,
-               column="income_quintile", encoding="one_based", kinds=("citizen",)),
-    AgentArray("income_rank", np.float64, None, "float64",
-               "Fractional income rank in (0, 1), fixed at start.", drawn=True,
-               kinds=("citizen",)),
-    AgentArray("employer", np.int64, -1, "int64",
+               column="income_quintile", encoding="one_based", kinds=("citizen",),
+               written=np.int64),
+    AgentArray("income_order", np.int32, None, "int32",
+               "Position in the income order at start (0 the poorest); the fractional "
+               "income rank is (order + 0.5) / n.", drawn=True, kinds=("citizen",)),
+    AgentArray("employer", np.int32, -1, "int64",
                "Row of the employing firm (citizens); -1 for none and for firms.",
-               column="employer", kinds=("citizen",), absent=-1),
+               column="employer", kinds=("citizen",), absent=-1, written=np.int64),
 )  # fmt: skip
 ALLOCATED = tuple(array for array in AGENT_ARRAYS if not array.drawn and not array.kinds)
 
@@ -178,8 +188,14 @@ class Citizens(Population):
     """Citizens: a Population with income groups and employers (AGENT_ARRAYS, kind citizen)."""
 
     income_quintile: np.ndarray = field(default=None)  # 0..4, fixed at start
-    income_rank: np.ndarray = field(default=None)
+    income_order: np.ndarray = field(default=None)
     employer: np.ndarray = field(default=None)
+    income_rank_mean: float = 0.5  # mean of the fractional ranks, as float64 computes it
+
+    def income_rank(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Fractional income rank in (0, 1) of every citizen, or of `rows` (float64)."""
+        order = self.income_order if rows is None else self.income_order[rows]
+        return (order + 0.5) / self.size
 
 
 def _gamma(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
@@ -193,7 +209,7 @@ def _gamma(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarr
 def _cities_sorted(rng: np.random.Generator, n: int, shares: np.ndarray) -> np.ndarray:
     """City of each agent, agents grouped by city (counts multinomial in the shares)."""
     counts = rng.multinomial(n, shares)
-    return np.repeat(np.arange(shares.size), counts)
+    return np.repeat(np.arange(shares.size, dtype=np.int32), counts)
 
 
 def _beliefs(
@@ -211,10 +227,11 @@ def build_citizens(rng: np.random.Generator, scenario: Scenario, rules: RuleTabl
     city = _cities_sorted(rng, n, rules.city_share)
     income = people.income_median_yuan * np.exp(people.income_sigma * rng.standard_normal(n))
     order = np.argsort(income, kind="stable")
-    rank = np.empty(n)
-    rank[order] = (np.arange(n) + 0.5) / n
+    income_order = np.empty(n, dtype=np.int32)
+    income_order[order] = np.arange(n, dtype=np.int32)
+    rank = (income_order + 0.5) / n
     shares = np.array(list(people.professions.values()), dtype=np.float64)
-    profession = rng.choice(shares.size, size=n, p=shares / shares.sum())
+    profession = rng.choice(shares.size, size=n, p=shares / shares.sum()).astype(np.int8)
     rho = rng.normal(people.risk_aversion_mean, people.risk_aversion_sd, n)
     behaviours = rules.behaviours_of("citizen")
     adjacency = small_world(rng, n, scenario.network.mean_degree, scenario.network.rewiring)
@@ -232,9 +249,10 @@ def build_citizens(rng: np.random.Generator, scenario: Scenario, rules: RuleTabl
             rules, city, behaviours, scenario.decision.initial_detection_belief
         ),
         peers=SocialNetwork(adjacency),
-        income_quintile=np.minimum((rank * 5).astype(np.int64), 4),
-        income_rank=rank,
-        employer=np.full(n, -1, dtype=np.int64),
+        income_quintile=np.minimum((rank * 5).astype(np.int8), 4),
+        income_order=income_order,
+        employer=np.full(n, -1, dtype=np.int32),
+        income_rank_mean=float(rank.mean()) if n else 0.5,
     )
 
 
@@ -254,7 +272,7 @@ def build_firms(rng: np.random.Generator, scenario: Scenario, rules: RuleTables)
         income=profit,
         honesty=_gamma(rng, people.honesty_mean, people.honesty_sd, n),
         risk_aversion=np.clip(rho, -1.0, 5.0).astype(np.float32),
-        profession=np.zeros(n, dtype=np.int64),
+        profession=np.zeros(n, dtype=np.int8),
         registration_draw=np.full(n, -1.0, dtype=np.float32),
         debtor=np.zeros(n, dtype=bool),
         behaviours=behaviours,

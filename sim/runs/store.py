@@ -69,9 +69,12 @@ def agents_table(population: Population, city_names: tuple[str, ...]) -> pa.Tabl
         if array.column is None:
             continue
         if array.kinds and population.actor not in array.kinds:
-            columns[array.column] = np.full(population.size, array.absent, dtype=array.dtype)
+            columns[array.column] = np.full(population.size, array.absent, dtype=array.column_dtype)
         else:
-            columns[array.column] = _encoded(array, getattr(population, array.name), city_names)
+            values = _encoded(array, getattr(population, array.name), city_names)
+            if array.written is not None:
+                values = values.astype(array.written)
+            columns[array.column] = values
     return pa.table(columns)
 
 

@@ -42,7 +42,7 @@ def test_red_list_membership_and_reward_indices_are_told_apart() -> None:
     model = build()
     citizens = model.citizens
     n = citizens.size
-    rank = citizens.income_rank
+    rank = citizens.income_rank()
     # Red-list exactly the poorer half: membership favours the poor, whatever the yuan.
     poorer = rank < 0.5
     members = np.flatnonzero(poorer)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model.model import CreditModel
 from sim.model.network import CityPeers, SocialNetwork, small_world
@@ -75,3 +77,31 @@ def test_model_registers_two_population_agents(small_scenario: Scenario) -> None
     assert len(model.agents) == 2
     assert model.citizens.size == 1000
     assert model.firms.size == 50
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(2, 400),
+    hub_ties=st.integers(0, 399),
+    density=st.floats(0.0, 0.05),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_share_is_the_exact_share_of_neighbours_whatever_the_degree(
+    n: int, hub_ties: int, density: float, seed: int
+) -> None:
+    """Counts are exact in the narrow type chosen for the largest degree (a hub: > 127)."""
+    rng = np.random.default_rng(seed)
+    dense = np.triu(rng.random((n, n)) < density, 1)
+    dense[0, 1 : 1 + min(hub_ties, n - 1)] = True  # agent 0 is a hub
+    dense = dense | dense.T
+    network = SocialNetwork(sp.csr_array(dense.astype(np.int8)))
+    mask = rng.random(n) < 0.5
+    degree = dense.sum(axis=1)
+    expected = np.where(
+        degree > 0,
+        (dense.astype(np.int64) @ mask.astype(np.int64)).astype(np.float32)
+        * np.where(degree > 0, 1 / np.maximum(degree, 1), 0).astype(np.float32),
+        0.5,
+    )
+    np.testing.assert_array_equal(network.share(mask), expected.astype(np.float32))
+    np.testing.assert_array_equal(network.degree, degree)

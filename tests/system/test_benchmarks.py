@@ -115,3 +115,18 @@ def test_the_department_benchmark_pair_differs_only_in_departments():
     assert without.model_copy(update={"departments": with_departments.departments}) == (
         with_departments
     )
+
+
+def test_quick_benchmark_measures_scale_small_runs_and_start(tmp_path: Path):
+    report = run.run(run.QUICK_PLAN, tmp_path / "benchmark.json")
+    scale = report["scale"]
+    assert scale["citizens"] == run.QUICK_PLAN.huge_citizens
+    assert scale["model_bytes_per_agent"] >= 0 and scale["cost_ratio_cpu"] > 0
+    small = report["small_runs"]
+    assert small["runs"] == run.QUICK_PLAN.small_sweep_runs and small["runs_per_hour"] > 0
+    assert [row["command"] for row in report["start"]] == [
+        "creditsim --help",
+        "creditsim validate scenarios/national_2018.toml",
+    ]
+    assert all(row["seconds"] > 0 for row in report["start"])
+    assert "runs per hour" in run.render(report)

@@ -40,18 +40,33 @@ def concentration_index(
 ) -> float:
     """Concentration index of `values` by income rank: >0 favours the rich (Wagstaff 1991).
 
-    With `rows`, `values` belong to those rows and every other agent has 0. Uses
-    cov(v, r) = mean(v * (r - mean r)), since the centred ranks sum to 0.
+    With `rows`, `values` belong to those rows and every other agent has 0.
     """
-    n = income_rank.size
+    ranks = income_rank if rows is None else income_rank[rows]
+    return concentration_from_ranks(values, ranks, float(income_rank.mean()), income_rank.size)
+
+
+def concentration_from_ranks(
+    values: np.ndarray, ranks: np.ndarray, mean_rank: float, n: int
+) -> float:
+    """Concentration index of `values` held by agents of fractional `ranks`, among `n`.
+
+    Uses cov(v, r) = mean(v * (r - mean r)), since the centred ranks sum to 0 (agents not
+    among `ranks` hold 0).
+    """
     if n == 0:
         return 0.0
     mean = values.sum() / n
     if mean <= 0:
         return 0.0
-    ranks = income_rank if rows is None else income_rank[rows]
-    covariance = np.dot(values, ranks - income_rank.mean()) / n
+    covariance = np.dot(values, ranks - mean_rank) / n
     return float(2.0 * covariance / mean)
+
+
+def _income_concentration(citizens: Citizens, values: np.ndarray, rows: np.ndarray) -> float:
+    """Concentration index by income of `values` held by the citizens at `rows`."""
+    ranks = citizens.income_rank(rows)
+    return concentration_from_ranks(values, ranks, citizens.income_rank_mean, citizens.size)
 
 
 def _grouped(prefix: str, keys: list[str], values: np.ndarray) -> dict[str, float]:
@@ -119,7 +134,7 @@ def mean_violation_belief(population: Population, rules: RuleTables) -> float:
 
 def code_table(codes: np.ndarray, quintile: np.ndarray, city: np.ndarray, n_cities: int):
     """Agents per (income quintile, city, state code): one bincount for every grouping."""
-    key = (quintile * n_cities + city) * CODES + codes
+    key = (quintile.astype(np.intp) * n_cities + city) * CODES + codes
     table = np.bincount(key, minlength=QUINTILES * n_cities * CODES)
     return table.reshape(QUINTILES, n_cities, CODES)
 
@@ -201,15 +216,13 @@ def collect(
         "sanction_cost_yuan": monthly_sanction_cost(events, "citizen") * people_per_agent,
         "firm_sanction_cost_yuan": monthly_sanction_cost(events, "firm") * people_per_agent,
         "reward_value_yuan": float(rewards.sum()) * people_per_agent,
-        "redlist_concentration_index": concentration_index(
-            np.ones(rewarded.size), citizens.income_rank, rewarded
+        "redlist_concentration_index": _income_concentration(
+            citizens, np.ones(rewarded.size), rewarded
         ),
-        "reward_relative_concentration_index": concentration_index(
-            rewards / citizens.income[rewarded], citizens.income_rank, rewarded
+        "reward_relative_concentration_index": _income_concentration(
+            citizens, rewards / citizens.income[rewarded], rewarded
         ),
-        "reward_yuan_concentration_index": concentration_index(
-            rewards, citizens.income_rank, rewarded
-        ),
+        "reward_yuan_concentration_index": _income_concentration(citizens, rewards, rewarded),
         "moves": moves.moved,
         "listed_moves": moves.listed_moved,
         "escaped_listings": moves.escaped,
