@@ -12,12 +12,11 @@ import typer
 
 from sim.errors import RunFailure, ScenarioError
 from sim.runs import layout
-from sim.scenario.files import json_schema, load_scenario, parse_override
-from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from sim.experiments.experiment_file import Experiment
     from sim.experiments.sweep import SweepReport
+    from sim.scenario.schema import Scenario
 
 app = typer.Typer(
     help="Simulate social-credit style reward and blacklist policies.",
@@ -50,6 +49,8 @@ def user_errors() -> Iterator[None]:
 
 def overrides_from(settings: list[str], steps: int | None) -> dict[str, object]:
     """Turn `--set a.b=v` options (and --steps) into an overrides mapping."""
+    from sim.scenario.files import parse_override
+
     overrides: dict[str, object] = {}
     for text in settings:
         path, value = parse_override(text)
@@ -93,6 +94,7 @@ def run(
     """Run one scenario; print the run directory as the last line."""
     from sim.runs.preflight import check_memory, check_output_directory, output_needed
     from sim.runs.runner import run_to_disk
+    from sim.scenario.files import load_scenario
 
     with user_errors():
         scenario = load_scenario(scenario_path, overrides_from(settings or [], steps))
@@ -120,6 +122,8 @@ def validate(
     settings: SetOption = None,
 ) -> None:
     """Check a scenario file; print a one-line summary when it is valid."""
+    from sim.scenario.files import load_scenario
+
     with user_errors():
         scenario = load_scenario(scenario_path, overrides_from(settings or [], None))
     _warn_of(scenario, scenario_path)
@@ -137,6 +141,7 @@ def diff(
 ) -> None:
     """Show every value that differs between two scenarios (inheritance and defaults applied)."""
     from sim.scenario.diff import differences
+    from sim.scenario.files import load_scenario
 
     with user_errors():
         changes = differences(load_scenario(first), load_scenario(second))
@@ -148,6 +153,8 @@ def diff(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors)."""
+    from sim.scenario.files import json_schema
+
     typer.echo(json.dumps(json_schema(), indent=2))
 
 

@@ -6,10 +6,11 @@ import difflib
 import re
 import typing
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-import annotated_types
-from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
+if TYPE_CHECKING:  # pydantic is imported where a message is worded: the CLI starts faster
+    from pydantic import BaseModel, ValidationError
+    from pydantic.fields import FieldInfo
 
 RELATIVE_KEY = re.compile(r"^[A-Za-z_][\w.]*(?= =|:)")
 
@@ -25,7 +26,7 @@ class RunFailure(Exception):
     """Work stopped for a reason outside the input (a worker died): no traceback, exit 1."""
 
 
-UnitOf = Callable[[type[BaseModel], str, FieldInfo], str]
+UnitOf = Callable[["type[BaseModel]", str, "FieldInfo"], str]
 
 
 def _closest_key(key: str, keys: Iterable[str]) -> str:
@@ -36,6 +37,8 @@ def _closest_key(key: str, keys: Iterable[str]) -> str:
 
 def _model_of(annotation: object) -> type[BaseModel] | None:
     """The pydantic model inside an annotation (X, X | None, dict[str, X], list[X])."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for argument in typing.get_args(annotation):
@@ -72,6 +75,8 @@ def _plain(value: float) -> str:
 
 def _full_range(info: FieldInfo) -> str:
     """The field's whole allowed range, e.g. [0, 1] or >= 0."""
+    import annotated_types
+
     low = high = None
     for item in info.metadata:
         if isinstance(item, annotated_types.Ge):
