@@ -293,3 +293,34 @@ def test_the_spell_log_holds_every_listing_with_how_and_when_it_ended(tmp_path: 
     court = spells[(spells["list"] == "tax_violators") & (spells["ended"] == "expired")]
     # a 24-month listing without re-offences lasts exactly 24 months
     assert (court.loc[court["reoffences"] == 0, "months"] == 24).all()
+
+
+@settings(max_examples=8, deadline=None)
+@given(threshold=st.floats(900.0, 1100.0), months=st.integers(1, 6), seed=st.integers(0, 99))
+def test_red_list_members_and_rewards_by_quintile_add_up_and_match_the_agents(
+    threshold: float, months: int, seed: int
+):
+    """Each red list's people by quintile come from its members' quintiles; rewards by policy
+    and quintile add up to the totals by policy and by quintile."""
+    lists = {
+        "honour": {"owner": "tax", "kind": "redlist", "score_scheme": "points",
+                   "score_threshold": threshold, "rewards": ["loan"]},
+        "court": {"owner": "court", "behaviours": ["cheat"], "sanctions": ["ban"]},
+    }  # fmt: skip
+    data = world(lists, schemes={"points": {"redlist_threshold": 1300.0}})
+    data["simulation"]["seed"] = seed
+    data["cities"] = {name: {"scheme": "points"} for name in CITIES}
+    data["behaviours"]["cheat"] |= {"opportunity_rate_per_month": 0.3, "gain_sigma": 1.0}
+    data["population"]["income_sigma"] = 0.8
+    model = run(data, months)
+    row, citizens = model.latest, model.citizens
+    people = scenario_from_data(data).population.people_per_agent
+    bit = np.uint64(1) << np.uint64(list(model.rules.lists.names).index("honour"))
+    members = (citizens.list_mask & bit) != 0
+    expected = np.bincount(citizens.income_quintile[members], minlength=5) * people
+    by_quintile = [row[f"red_list_people__honour__q{q}"] for q in range(1, 6)]
+    np.testing.assert_allclose(by_quintile, expected)
+    assert sum(by_quintile) == pytest.approx(row["list_people__honour"])
+    policy = [row[f"list_reward_yuan__loans__q{q}"] for q in range(1, 6)]
+    assert sum(policy) == pytest.approx(row["list_reward_yuan__loans"])
+    np.testing.assert_allclose(policy, [row[f"list_reward_yuan__q{q}"] for q in range(1, 6)])

@@ -165,25 +165,55 @@ def list_columns(
 def reward_columns(
     citizens: Population, rules: RuleTables, events: StepEvents, people_per_agent: float
 ) -> dict[str, float]:
-    """Red lists' rewards this month: by preferential policy, and by income quintile."""
+    """Red lists' rewards this month by preferential policy and income quintile; members.
+
+    Members: each red list's citizens by income quintile (`red_list_quintiles`).
+    """
     lists = rules.lists
     paid = events.list_transfers["citizen"] if events.list_transfers else None
-    by_policy = np.zeros(len(lists.policy_names))
+    by_policy = np.zeros((len(lists.policy_names), QUINTILES))
     by_quintile = np.zeros(QUINTILES)
     if paid is not None and paid.rewarded.size:
         income = citizens.income[paid.rewarded]
+        quintile = citizens.income_quintile[paid.rewarded]
         values = lists.reward_value[:, citizens.actor_index]
         for r in np.flatnonzero(values > 0):
             held = ((paid.reward_masks >> np.uint64(r)) & np.uint64(1)).astype(bool)
-            by_policy[lists.reward_policy[r]] += values[r] * income[held].sum()
-        by_quintile = np.bincount(
-            citizens.income_quintile[paid.rewarded], weights=paid.reward_yuan, minlength=QUINTILES
-        )
+            by_policy[lists.reward_policy[r]] += np.bincount(
+                quintile[held], weights=values[r] * income[held], minlength=QUINTILES
+            )
+        by_quintile = np.bincount(quintile, weights=paid.reward_yuan, minlength=QUINTILES)
     used = sorted(set(lists.reward_policy[np.flatnonzero(lists.reward_value[:, 0] > 0)]))
     row = {
-        f"list_reward_yuan__{lists.policy_names[p]}": float(by_policy[p]) * people_per_agent
+        f"list_reward_yuan__{lists.policy_names[p]}": float(by_policy[p].sum()) * people_per_agent
         for p in used
     }
     for q in range(QUINTILES):
         row[f"list_reward_yuan__q{q + 1}"] = float(by_quintile[q]) * people_per_agent
+    for p in used:
+        for q in range(QUINTILES):
+            row[f"list_reward_yuan__{lists.policy_names[p]}__q{q + 1}"] = (
+                float(by_policy[p, q]) * people_per_agent
+            )
+    row.update(red_list_quintiles(citizens, lists, people_per_agent))
+    return row
+
+
+def red_list_quintiles(
+    citizens: Population, lists: ListTables, people_per_agent: float
+) -> dict[str, float]:
+    """People on each red list by income quintile (`red_list_people__<list>__q<k>`)."""
+    red = np.flatnonzero(~lists.blacklist)
+    if red.size == 0:
+        return {}
+    holders = np.flatnonzero(citizens.list_mask & mask_of(list(red)))
+    masks, quintile = citizens.list_mask[holders], citizens.income_quintile[holders]
+    row = {}
+    for list_index in red:
+        on = (masks & (np.uint64(1) << np.uint64(list_index))) != 0
+        counts = np.bincount(quintile[on], minlength=QUINTILES)
+        for q in range(QUINTILES):
+            row[f"red_list_people__{lists.names[list_index]}__q{q + 1}"] = (
+                float(counts[q]) * people_per_agent
+            )
     return row
