@@ -134,7 +134,11 @@ def mean_violation_belief(population: Population, rules: RuleTables) -> float:
 
 def code_table(codes: np.ndarray, quintile: np.ndarray, city: np.ndarray, n_cities: int):
     """Agents per (income quintile, city, state code): one bincount for every grouping."""
-    key = (quintile.astype(np.intp) * n_cities + city) * CODES + codes
+    key = quintile.astype(np.int32)  # one 4-byte temporary, updated in place
+    key *= n_cities
+    key += city
+    key *= CODES
+    key += codes
     table = np.bincount(key, minlength=QUINTILES * n_cities * CODES)
     return table.reshape(QUINTILES, n_cities, CODES)
 
