@@ -60,9 +60,12 @@ class SocialNetwork:
             ones = np.ones(adjacency.nnz, dtype=self._count_dtype)
             adjacency = sp.csr_array((ones, adjacency.indices, adjacency.indptr), adjacency.shape)
         self.adjacency = adjacency
-        self._inverse_degree = np.where(degree > 0, 1.0 / np.maximum(degree, 1), 0.0).astype(
+        # 1 / degree by degree (0 for none), looked up through a narrow per-agent degree.
+        ties = np.arange(largest + 1)
+        self._inverse_by_degree = np.where(ties > 0, 1.0 / np.maximum(ties, 1), 0.0).astype(
             np.float32
         )
+        self._degree = degree.astype(self._count_dtype)
         self._isolated = np.flatnonzero(degree == 0)
 
     def share(self, mask: np.ndarray) -> np.ndarray:
@@ -72,7 +75,8 @@ class SocialNetwork:
         its decision vanishes: it has no peers to follow, so no push either way.
         """
         count = self.adjacency @ mask.astype(self._count_dtype)
-        share = count.astype(np.float32) * self._inverse_degree
+        share = count.astype(np.float32)
+        share *= self._inverse_by_degree[self._degree]
         if self._isolated.size:
             share[self._isolated] = 0.5
         return share
@@ -91,7 +95,7 @@ class SocialNetwork:
     @property
     def degree(self) -> np.ndarray:
         """Number of ties of each agent."""
-        return np.diff(self.adjacency.indptr)
+        return self._degree.astype(np.int64)
 
     def neighbours(self, agent: int) -> np.ndarray:
         """Indices of one agent's neighbours."""

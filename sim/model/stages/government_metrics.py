@@ -24,9 +24,21 @@ def _by_city(prefix: str, names: tuple[str, ...], values: np.ndarray) -> dict[st
     return {f"{prefix}__{name}": float(v) for name, v in zip(names, values, strict=True)}
 
 
-def _mean_by_city(flags: np.ndarray, city: np.ndarray, n_cities: int) -> np.ndarray:
+def _mean_by_city(values: np.ndarray, city: np.ndarray, n_cities: int) -> np.ndarray:
+    """Mean of `values` over each city's members (0 where a city has none).
+
+    For flags, counts the rarer of set and unset, so the month's temporaries stay small.
+    """
     count = np.bincount(city, minlength=n_cities)
-    total = np.bincount(city, weights=flags, minlength=n_cities)
+    if values.dtype != np.bool_:
+        total = np.bincount(city, weights=values, minlength=n_cities)
+        return np.divide(total, count, out=np.zeros(n_cities), where=count > 0)
+    flags = values
+    set_flags = np.count_nonzero(flags)
+    if set_flags <= flags.size - set_flags:
+        total = np.bincount(city[flags], minlength=n_cities)
+    else:
+        total = count - np.bincount(city[~flags], minlength=n_cities)
     return np.divide(total, count, out=np.zeros(n_cities), where=count > 0)
 
 

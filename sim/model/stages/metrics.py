@@ -134,7 +134,7 @@ def mean_violation_belief(population: Population, rules: RuleTables) -> float:
 
 def code_table(codes: np.ndarray, quintile: np.ndarray, city: np.ndarray, n_cities: int):
     """Agents per (income quintile, city, state code): one bincount for every grouping."""
-    key = quintile.astype(np.int32)  # one 4-byte temporary, updated in place
+    key = quintile.astype(np.intp)  # one temporary, updated in place (bincount counts intp)
     key *= n_cities
     key += city
     key *= CODES

@@ -27,13 +27,18 @@ def recover(population: Population, rules: RuleTables) -> None:
     if np.all(schemes == schemes[0]):  # one scheme everywhere: whole-array work, no lookups
         # Plain arithmetic, no masked writes (much slower in NumPy): below base,
         # min(score + recovery, base); at or above base, min(score, score) = score.
+        # One float temporary each way (in place where the value is the same).
         base = rules.base_score[schemes[0]]
-        raised = score + rules.recovery_points[schemes[0]] * (score < base)
-        np.minimum(raised, np.maximum(score, base), out=score)
+        raised = np.multiply(score < base, rules.recovery_points[schemes[0]])
+        raised += score
+        np.maximum(score, base, out=score)
+        np.minimum(raised, score, out=score)
         decay = rules.decay_points[schemes[0]]
         if decay > 0:
-            lowered = score - decay * (score > base)
-            np.maximum(lowered, np.minimum(score, base), out=score)
+            lowered = np.multiply(score > base, decay)
+            np.subtract(score, lowered, out=lowered)
+            np.minimum(score, base, out=score)
+            np.maximum(lowered, score, out=score)
         return
     city_base = rules.base_score[schemes]
     base = city_base[0] if np.all(city_base == city_base[0]) else city_base[population.city]
