@@ -84,7 +84,7 @@ class SocialNetwork:
     def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniformly chosen neighbour per agent; -1 for an isolated agent."""
         indptr = self.adjacency.indptr
-        degree = indptr[agents + 1] - indptr[agents]
+        degree = self._degree[agents]
         offset = (rng.random(agents.size) * degree).astype(np.int64)
         position = indptr[agents] + offset
         peers = np.full(agents.size, -1, dtype=np.int64)

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import expit
 
 from sim.model.events import FALSE_RECORD, INVOLUNTARY
+from sim.model.memberships import on_blacklist
 
 if TYPE_CHECKING:
     from sim.model.government import Government
@@ -104,14 +105,14 @@ def unfair_share(citizens: Population, rules: RuleTables) -> np.ndarray:
     Counts the scheme's blacklist and the agencies' blacklists alike: a citizen counts once,
     as unfair if any of its listings is involuntary or wrong.
     """
-    listed = citizens.blacklisted.copy()
+    listed = on_blacklist(citizens, rules.lists)
     unfair = np.zeros(citizens.size, dtype=bool)
     cause = citizens.listing_cause
-    unfair[listed] = (cause[listed] == INVOLUNTARY) | (cause[listed] == FALSE_RECORD)
+    scheme = citizens.blacklisted
+    unfair[scheme] = (cause[scheme] == INVOLUNTARY) | (cause[scheme] == FALSE_RECORD)
     spells = citizens.spells
     if spells.size:
         black = rules.lists.blacklist[spells.list]
-        listed[spells.agent[black]] = True
         wrong = black & ((spells.cause == INVOLUNTARY) | (spells.cause == FALSE_RECORD))
         unfair[spells.agent[wrong]] = True
     n_cities = len(rules.city_names)
@@ -153,13 +154,6 @@ def publishing_cities(rules: RuleTables, scenario: Scenario, step: int) -> np.nd
     return publishes
 
 
-def blacklisted(population: Population, rules: RuleTables) -> np.ndarray:
-    """[n] bool: on the scheme's blacklist or any agency's blacklist."""
-    if rules.lists.size == 0:
-        return population.blacklisted
-    return population.blacklisted | ((population.list_mask & rules.lists.black_bits) != 0)
-
-
 def spread_awareness(
     rng: np.random.Generator,
     population: Population,
@@ -172,7 +166,7 @@ def spread_awareness(
     if unaware.size == 0:
         return
     awareness = scenario.awareness
-    listed = blacklisted(population, rules)
+    listed = on_blacklist(population, rules.lists)
     peers = population.peers.share(listed)[unaware]
     published = publishing_cities(rules, scenario, step)[population.city[unaware]]
     stays = (
