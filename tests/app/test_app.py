@@ -272,6 +272,7 @@ def page(app_url):
         chromium.close()
 
 
+TIME_CHARTS = ("compliance", "exclusion", "causes", "legitimacy")  # one point a month
 CHART_POINTS = """() => Array.from(document.querySelectorAll('.creditsim-chart')).map(
     chart => (chart.data || []).map(trace => (trace.x || []).length))"""
 SHARE_AXES = """() => ['compliance', 'exclusion', 'causes'].map(name => {
@@ -298,16 +299,17 @@ def _wait_for_month(page, month: int) -> None:
 
 
 def _chart_points(page, month: int) -> list[list[int]]:
-    """Points per trace of every chart, once the three time charts all show `month` months.
+    """Points per trace of every chart, once every time chart shows `month` months.
 
     Each chart redraws on its own, so waiting for one of them is not waiting for the page.
     """
     page.wait_for_function(
-        f"""() => {{
-            const charts = ({CHART_POINTS})();
-            return charts.length >= 3 && charts.slice(0, 3).every(
-                traces => traces.length > 0 && traces.every(points => points === {month}));
-        }}""",
+        """([names, month]) => names.every(name => {
+            const chart = document.querySelector(`.chart-${name} .creditsim-chart`);
+            const traces = ((chart && chart.data) || []).map(trace => (trace.x || []).length);
+            return traces.length > 0 && traces.every(points => points === month);
+        })""",
+        arg=[list(TIME_CHARTS), month],
         timeout=30_000,
     )
     return page.evaluate(CHART_POINTS)
