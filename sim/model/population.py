@@ -215,9 +215,16 @@ def _cities_sorted(rng: np.random.Generator, n: int, shares: np.ndarray) -> np.n
 def _beliefs(
     rules: RuleTables, city: np.ndarray, behaviours: np.ndarray, bias: float
 ) -> np.ndarray:
-    """Initial perceived detection: the true probability times a belief bias."""
-    belief = rules.detection[city][:, behaviours] * bias
-    return np.clip(belief, 0.0, 1.0).astype(np.float32)
+    """Initial perceived detection: the true probability times a belief bias.
+
+    Stored column by column (Fortran order): each behaviour's beliefs are contiguous, so the
+    month's per-behaviour passes (news, means) read one column, not every row's cache line.
+    """
+    table = rules.detection[:, behaviours] * bias  # [C, K]: a column at a time, no [n, B]
+    beliefs = np.empty((city.size, behaviours.size), dtype=np.float32, order="F")
+    for column in range(behaviours.size):
+        beliefs[:, column] = np.clip(table[:, column], 0.0, 1.0)[city]
+    return beliefs
 
 
 def build_citizens(rng: np.random.Generator, scenario: Scenario, rules: RuleTables) -> Citizens:

@@ -122,14 +122,16 @@ def state_codes(citizens: Citizens, rules: RuleTables, month: int = 0) -> np.nda
 
 
 def mean_violation_belief(population: Population, rules: RuleTables) -> float:
-    """Mean perceived detection over agents and the violations they can commit."""
+    """Mean perceived detection over agents and the violations they can commit.
+
+    Summed column by column in float64 (the beliefs are stored by column), no copy.
+    """
     columns = np.flatnonzero(~rules.prosocial[population.behaviours])
     if columns.size == 0 or population.size == 0:
         return 0.0
     beliefs = population.perceived_detection
-    if columns.size < beliefs.shape[1]:
-        beliefs = beliefs[:, columns]
-    return float(beliefs.mean())
+    total = sum(float(beliefs[:, k].sum(dtype=np.float64)) for k in columns)
+    return total / (population.size * columns.size)
 
 
 def code_table(codes: np.ndarray, quintile: np.ndarray, city: np.ndarray, n_cities: int):
