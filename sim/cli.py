@@ -151,6 +151,23 @@ def diff(
 
 
 @app.command()
+def convert(
+    scenario_path: ScenarioPath,
+    out: Annotated[Path, typer.Option(help="Where to write the converted scenario (TOML).")],
+    force: Annotated[bool, typer.Option(help="Replace `out` if it exists.")] = False,
+) -> None:
+    """Turn a scenario's points-scheme blacklists and red lists into agencies' [lists]."""
+    from sim.scenario.convert import write_converted
+    from sim.scenario.files import load_scenario
+
+    with user_errors():
+        notes = write_converted(scenario_path, load_scenario(scenario_path), out, force)
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"{out}: written (extends {scenario_path}; `creditsim diff` shows the change)")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors)."""
     from sim.scenario.files import json_schema

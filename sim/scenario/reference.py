@@ -85,6 +85,13 @@ rewards those lists carry, the cities and the pilot zones. Rules are data: a new
 pilot design is a new file, not new code. Check a file with `creditsim validate FILE`; print the
 JSON Schema (for editors) with `creditsim schema`.
 
+`creditsim convert A.toml --out B.toml` writes a file that extends A and turns each points
+scheme's blacklist and red list into an agency's `[lists.<scheme>_blacklist]` and
+`[lists.<scheme>_redlist]` (triggered by the scheme's threshold and serious behaviours, with
+its durations, extension, escalation, sanctions and rewards), switches the scheme's own lists
+off (it keeps scoring) and makes a zone's recognition a memorandum; the file's header lists
+where the two mechanisms differ.
+
 A file may start from another: `extends = "national_2018.toml"` (a path relative to the file)
 at the top takes every table of that file, and this file's tables are merged into them key by
 key (`[lists.court_defaulters] duration_months = 36` changes that one key). `creditsim diff

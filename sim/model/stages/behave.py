@@ -122,6 +122,10 @@ def full_penalty(
             * reward[lost_city]
             * annuity_months(months, scenario.decision.monthly_discount_rate)
         )
+    if rules.lists.size and rules.lists.red_by_score.any():
+        penalty += record_chance * list_red_rewards_lost(
+            population, rules, agents, after, scenario.decision.monthly_discount_rate
+        )
     aware = population.aware[agents]
     if not aware.all():  # an unaware agent weighs the fine only
         penalty = np.where(aware, penalty, rules.fine_yuan[behaviour] / population.income[agents])
@@ -156,7 +160,11 @@ def extension_cost(
 
 
 def red_list_months_lost(
-    rules: RuleTables, scheme: np.ndarray, score: np.ndarray, after: np.ndarray
+    rules: RuleTables,
+    scheme: np.ndarray,
+    score: np.ndarray,
+    after: np.ndarray,
+    threshold: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """Months of red-list rewards a record costs, from the score path the rules produce.
 
@@ -166,9 +174,11 @@ def red_list_months_lost(
     (never without recovery), and the agent would have stayed on the list anyway. With T
     above the base, recovery stops short of T: the list is lost for good, and what the record
     costs is the months the agent would have stayed without it, (score - T) // decay + 1
-    (for ever without decay). inf means a perpetuity.
+    (for ever without decay). inf means a perpetuity. `threshold`: a red list's own (by
+    default the scheme's).
     """
-    threshold = rules.redlist_threshold[scheme]
+    if threshold is None:
+        threshold = rules.redlist_threshold[scheme]
     base = rules.base_score[scheme]
     recovery = rules.recovery_points[scheme]
     decay = rules.decay_points[scheme]
@@ -176,6 +186,62 @@ def red_list_months_lost(
         back = np.where(recovery > 0, np.ceil((threshold - after) / recovery), np.inf)
         stay = np.where(decay > 0, np.floor((score - threshold) / decay) + 1.0, np.inf)
     return np.where(threshold <= base, back, stay)
+
+
+def list_red_rewards_lost(
+    population: Population,
+    rules: RuleTables,
+    agents: np.ndarray,
+    after: np.ndarray,
+    rate: float,
+) -> np.ndarray:
+    """Discounted rewards (months of income) of the red lists by score a record would cost.
+
+    For each red list by score an agent holds, if the score after the record falls below
+    the list's threshold, the list's monthly rewards over the months the score path keeps
+    it off (`red_list_months_lost` with the list's threshold).
+    """
+    lists = rules.lists
+    lost = np.zeros(agents.size)
+    held = population.list_mask[agents]
+    actor = population.actor_index
+    for list_index in np.flatnonzero(lists.red_by_score):
+        bit = np.uint64(1) << np.uint64(list_index)
+        rows = np.flatnonzero((held & bit) != 0)
+        threshold = lists.score_threshold[list_index]
+        rows = rows[after[rows] < threshold]
+        if rows.size == 0:
+            continue
+        scheme = np.full(rows.size, lists.score_scheme[list_index])
+        months = red_list_months_lost(
+            rules, scheme, population.score[agents[rows]], after[rows], threshold
+        )
+        value = float(lists.reward_cost(np.array([lists.own_rewards[list_index]]), actor)[0])
+        lost[rows] += value * annuity_months(months, rate)
+    return lost
+
+
+def list_red_point_value(rules: RuleTables, actor: int, behaviour: int, step: int) -> np.ndarray:
+    """[C] value (income share a month) per point of `behaviour` of the red lists by score.
+
+    As for the scheme's red list: each point is worth the list's monthly rewards divided by
+    the points between the base score and the list's threshold (at least 1), summed over the
+    red lists by score of the city's scheme that list the actor there from `step`.
+    """
+    lists = rules.lists
+    value = np.zeros(len(rules.city_names))
+    for list_index in np.flatnonzero(lists.red_by_score & lists.subjects[:, actor]):
+        if lists.start_month[list_index] > step:
+            continue
+        scheme = lists.score_scheme[list_index]
+        points = max(float(rules.points[scheme, behaviour]), 0.0)
+        if points == 0.0:
+            continue
+        distance = max(lists.score_threshold[list_index] - rules.base_score[scheme], 1.0)
+        reward = float(lists.reward_cost(np.array([lists.own_rewards[list_index]]), actor)[0])
+        usable = lists.operates[list_index] & (rules.city_scheme == scheme)
+        value += usable * (points / distance * reward)
+    return value
 
 
 LIMITED_LIABILITY_FLOOR = 1e-3  # share of wealth + gain a detected violator always keeps
@@ -300,13 +366,23 @@ def _prosocial_acts(
         * rules.reward_value[scheme, population.actor_index]
         * annuity_months(PRO_SOCIAL_HORIZON_MONTHS, scenario.decision.monthly_discount_rate)
     )
+    point_value = np.nan_to_num(point_value, posinf=0.0)
+    if rules.lists.size and rules.lists.red_by_score.any():
+        per_point = list_red_point_value(rules, population.actor_index, behaviour, step)
+        point_value = (
+            point_value
+            + (
+                per_point
+                * annuity_months(PRO_SOCIAL_HORIZON_MONTHS, scenario.decision.monthly_discount_rate)
+            )[city]
+        )
     honesty = population.honesty[candidates]
     if shift is not None:
         honesty = honesty * shift[0][city]
     value = (
         rules.warm_glow[behaviour] * honesty
         + rules.honour[behaviour]
-        + counted * np.nan_to_num(point_value, posinf=0.0)
+        + counted * point_value
         - rules.act_cost[behaviour]
     )
     return candidates[_choose(rng, value, scenario.decision.logit_noise)]

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.model.bitmasks import mask_of
 from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
-from sim.model.memberships import bound_sanctions
+from sim.model.memberships import bound_sanctions, on_blacklist, on_red_list
 from sim.model.stages.government_metrics import government_columns
 from sim.model.stages.list_metrics import list_blocked_purchases, list_columns, rating_columns
 
@@ -202,14 +202,18 @@ def collect(
         "firm_detected_violations": int((firm_acts.detected & firm_acts.violation).sum()),
         "blacklisted_share": n_listed / n,
         "blacklisted_people": n_listed * people_per_agent,
-        "firms_blacklisted_share": float(firms.blacklisted.mean()) if firms.size else 0.0,
+        "firms_blacklisted_share": float(on_blacklist(firms, rules.lists).mean())
+        if firms.size
+        else 0.0,
         "redlisted_share": total["redlisted"] / n,
-        "firms_redlisted_share": float(firms.redlisted.mean()) if firms.size else 0.0,
+        "firms_redlisted_share": float(on_red_list(firms, rules.lists).mean())
+        if firms.size
+        else 0.0,
         "flight_banned": total["flight_banned"] * people_per_agent,
         "train_banned": total["train_banned"] * people_per_agent,
         "involuntary_blacklisted_share": float(_share(total["involuntary_listed"], n_listed)),
         "false_positive_blacklisted_share": float(_share(total["false_listed"], n_listed)),
-        "newly_listed": listings.newly_listed,
+        "newly_listed": listings.newly_listed + new_list_listings(events, rules),
         "listings_expired": listings.expired,
         "paid_after_listing": listings.paid_after_listing,
         "paid_after_listing_people": listings.paid_after_listing * people_per_agent,
@@ -264,6 +268,13 @@ def collect(
         paid = row["reward_value_yuan"] + float(firm_rewards.sum()) * people_per_agent
         row.update(government_columns(populations, rules, events, government, scenario, paid))
     return row
+
+
+def new_list_listings(events: StepEvents, rules: RuleTables) -> int:
+    """Citizens' listings this month on the lists of kind blacklist (one per list joined)."""
+    if rules.lists.size == 0 or not events.list_changes:
+        return 0
+    return int(events.list_changes["citizen"].new[rules.lists.blacklist].sum())
 
 
 def monthly_rewards(events: StepEvents, kind: str) -> tuple[np.ndarray, np.ndarray]:
