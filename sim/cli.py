@@ -437,37 +437,97 @@ def calibrate(
         "results/calibration"
     ),
     max_evaluations: Annotated[
-        int | None, typer.Option(min=1, help="Override the evaluations allowed.")
+        int | None, typer.Option(min=1, help="Override the evaluations allowed (optimise).")
     ] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--fresh",
+            help="Continue the ABC database in OUT (default), or delete it and start again.",
+        ),
+    ] = True,
+    progress: ProgressOption = True,
     docs: Annotated[
-        Path | None, typer.Option(help="Also write <DOCS>/calibration.md and its chart.")
+        Path | None, typer.Option(help="Also write <DOCS>/calibration.md and its charts.")
     ] = None,
 ) -> None:
-    """Fit a scenario's unknown parameters to published figures; write the fitted scenario."""
-    from sim.experiments.calibration import calibrate as fit
-    from sim.experiments.calibration import (
-        load_calibration,
-        write_fitted_scenario,
-        write_outputs,
-    )
-    from sim.outputs.calibration_page import format_table, write_docs_page
+    """Fit a scenario's unknown parameters to published figures; write the fitted scenario.
+
+    method = "abc" (ABC-SMC, pyabc): a posterior, predictive intervals for every target and
+    checks over fresh seeds and a larger population; method = "optimise": a point fit.
+    """
+    from sim.experiments.calibration import load_calibration
+    from sim.runs.preflight import check_output_directory
 
     with user_errors():
         calibration = load_calibration(calibration_path)
-        if max_evaluations is not None:
-            settings = calibration.spec.calibration.model_copy(
-                update={"max_evaluations": max_evaluations}
-            )
-            spec = calibration.spec.model_copy(update={"calibration": settings})
-            calibration = type(calibration)(
-                spec, calibration.path, calibration.scenario_path, calibration.scenario_data
-            )
-        result = fit(calibration, progress=progress)
-        directory = write_outputs(calibration, result, out)
-        scenario_path = write_fitted_scenario(calibration, result.fitted)
+        check_output_directory(out, needed=50_000_000)
+        fitted_path = (
+            calibration.path.parent / calibration.spec.calibration.output_scenario
+        ).resolve()
+        check_output_directory(fitted_path.parent, needed=100_000, option="output_scenario")
         if docs is not None:
-            write_docs_page(calibration, result, docs)
+            check_output_directory(docs, needed=5_000_000, option="--docs")
+        if calibration.spec.calibration.method == "abc":
+            _calibrate_bayesian(calibration, out, workers, scheduler, resume, progress, docs)
+        else:
+            _calibrate_optimise(calibration, out, max_evaluations, progress, docs)
+
+
+def _calibrate_bayesian(calibration, out, workers, scheduler, resume, progress, docs) -> None:
+    """ABC-SMC on the sweeps' executors; the table, the posterior and the fitted scenario."""
+    from sim.experiments.bayesian import calibrate_bayesian, write_bayesian_outputs
+    from sim.experiments.calibration import write_fitted_scenario
+    from sim.experiments.executors import open_backend
+    from sim.outputs.calibration_page import (
+        bayesian_provenance,
+        format_bayesian_table,
+        write_bayesian_docs,
+        write_bayesian_report,
+    )
+
+    directory = Path(out) / calibration.spec.calibration.name
+    with open_backend(workers, scheduler) as backend:
+        typer.echo(f"calibrate: ABC-SMC on {backend.description}", err=True)
+        result = calibrate_bayesian(
+            calibration, directory, backend.executor, backend.slots, progress, fresh=not resume
+        )
+    write_bayesian_outputs(calibration, result, directory, backend.description)
+    report = write_bayesian_report(calibration, result, directory)
+    scenario_path = write_fitted_scenario(
+        calibration, result.median, bayesian_provenance(calibration, result)
+    )
+    if docs is not None:
+        write_bayesian_docs(calibration, result, docs)
+    typer.echo(format_bayesian_table(result.table))
+    typer.echo("")
+    typer.echo("posterior median: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.median.items()))
+    typer.echo(f"fitted scenario: {scenario_path}")
+    typer.echo(f"report: {report}")
+    typer.echo(str(directory))
+
+
+def _calibrate_optimise(calibration, out, max_evaluations, progress, docs) -> None:
+    """The point fit (bounded Nelder-Mead)."""
+    from sim.experiments.calibration import calibrate as fit
+    from sim.experiments.calibration import write_fitted_scenario, write_outputs
+    from sim.outputs.calibration_page import format_table, write_docs_page
+
+    if max_evaluations is not None:
+        settings = calibration.spec.calibration.model_copy(
+            update={"max_evaluations": max_evaluations}
+        )
+        spec = calibration.spec.model_copy(update={"calibration": settings})
+        calibration = type(calibration)(
+            spec, calibration.path, calibration.scenario_path, calibration.scenario_data
+        )
+    result = fit(calibration, progress=progress)
+    directory = write_outputs(calibration, result, out)
+    scenario_path = write_fitted_scenario(calibration, result.fitted)
+    if docs is not None:
+        write_docs_page(calibration, result, docs)
     typer.echo(format_table(result.table))
     typer.echo("fitted: " + ", ".join(f"{k} = {v:.4g}" for k, v in result.fitted.items()))
     typer.echo(f"fitted scenario: {scenario_path}")

@@ -53,7 +53,15 @@ class Parameter(Frozen):
 class Target(Frozen):
     """A published figure and the simulated statistic that should match it."""
 
-    metric: str = Field(description="Time-series column, e.g. blacklisted_people.")
+    metric: str | list[str] = Field(
+        description="Time-series column, e.g. blacklisted_people, or several to add up."
+    )
+    unit: str = Field("", description="What the figure counts, e.g. people on the list at a date.")
+    sample: Literal["in", "out", "check"] = Field(
+        "in",
+        description="in: fitted; out: predicted only (out-of-sample); check: another reading "
+        "of a figure, shown with its discrepancy, never fitted.",
+    )
     aggregate: Literal["at", "sum", "mean"] = Field(
         "at", description="Value at `step`, or sum / mean over from_step..to_step (inclusive)."
     )
@@ -96,17 +104,51 @@ class Target(Frozen):
         """The last step the target reads."""
         return int(self.step if self.aggregate == "at" else self.to_step)  # type: ignore[arg-type]
 
+    def columns(self) -> list[str]:
+        """The time-series columns the target adds up."""
+        return [self.metric] if isinstance(self.metric, str) else list(self.metric)
+
     def measure(self, timeseries: pd.DataFrame) -> float:
         """The simulated statistic of one run."""
-        series = timeseries.set_index("step")[self.metric]
+        series = timeseries.set_index("step")[self.columns()].sum(axis=1)
         if self.aggregate == "at":
             return float(series.loc[self.step])
         window = series.loc[self.from_step : self.to_step]
         return float(window.sum() if self.aggregate == "sum" else window.mean())
 
 
+class AbcSettings(Frozen):
+    """The [calibration.abc] table: Bayesian calibration by ABC-SMC (pyabc)."""
+
+    population_size: int = Field(100, ge=5, le=100_000, description="Particles a generation.")
+    max_generations: int = Field(8, ge=1, le=100, description="SMC generations at most.")
+    min_epsilon: float = Field(
+        0.0, ge=0.0, description="Stop once the distance threshold falls to this."
+    )
+    max_walltime_minutes: float = Field(
+        45.0, gt=0.0, le=10_000.0, description="Stop sampling after this long (minutes)."
+    )
+    predictive_draws: int = Field(
+        100, ge=2, le=10_000, description="Posterior draws run for the predictive intervals."
+    )
+    interval: float = Field(0.9, gt=0.0, lt=1.0, description="Predictive interval (share).")
+    fresh_seeds: int = Field(
+        20, ge=2, le=1_000, description="Fresh seeds run at the posterior median."
+    )
+    scale_factor: int = Field(4, ge=2, le=100, description="Larger population for the check.")
+    scale_seeds: int = Field(
+        8, ge=2, le=1_000, description="Seeds at each size in the population-size check."
+    )
+
+
 class Settings(Frozen):
     """The [calibration] table."""
+
+    method: Literal["abc", "optimise"] = Field(
+        "optimise",
+        description="abc: posterior by ABC-SMC (pyabc); optimise: a point fit (Nelder-Mead).",
+    )
+    abc: AbcSettings = AbcSettings()
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="Results name.")
     description: str = Field("", description="What is calibrated and why.")
@@ -223,16 +265,17 @@ def _measure_targets(
     rows = []
     for name in names:
         target = calibration.spec.targets[name]
-        if target.metric not in timeseries.columns:
-            current = renamed_column(target.metric)
+        for column in target.columns():
+            if column in timeseries.columns:
+                continue
+            current = renamed_column(column)
             hint = (
                 f"renamed in model 1.11; use {current!r}"
                 if current in timeseries.columns
                 else "see docs/output.md"
             )
             raise ScenarioError(
-                f"{calibration.path}: targets.{name}.metric: unknown column "
-                f"{target.metric!r}; {hint}"
+                f"{calibration.path}: targets.{name}.metric: unknown column {column!r}; {hint}"
             )
         rows.append(
             {"replicate": replicate, "target": name, "simulated": target.measure(timeseries)}
@@ -245,6 +288,8 @@ def loss(calibration: Calibration, measured: pd.DataFrame) -> float:
     means = measured.groupby("target")["simulated"].mean()
     total = 0.0
     for name, target in calibration.spec.targets.items():
+        if target.sample != "in":
+            continue
         total += target.weight * target.miss(float(means[name])) ** 2
     return float(total)
 
@@ -335,8 +380,13 @@ def _simplex(start: np.ndarray) -> np.ndarray:
     return np.array(vertices)
 
 
-def write_fitted_scenario(calibration: Calibration, fitted: dict[str, float]) -> Path:
-    """Write the scenario with the fitted values (not the fitting overrides) as TOML."""
+def write_fitted_scenario(
+    calibration: Calibration, fitted: dict[str, float], provenance: list[str] | None = None
+) -> Path:
+    """Write the scenario with the fitted values (not the fitting overrides) as TOML.
+
+    Written to a partial file, validated, then moved into place.
+    """
     settings = calibration.spec.calibration
     keys = {calibration.spec.parameters[n].key: v for n, v in fitted.items()}
     path = (calibration.path.parent / settings.output_scenario).resolve()
@@ -347,10 +397,13 @@ def write_fitted_scenario(calibration: Calibration, fitted: dict[str, float]) ->
         f"{calibration.scenario_path.name}.\n"
         "# Fitted values (see docs/calibration.md):\n"
         + "".join(f"#   {key} = {value:.6g}\n" for key, value in keys.items())
+        + "".join(f"# {line}\n" for line in provenance or [])
     )
     text = header + "\n" + tomli_w.dumps(data)
     tomllib.loads(text)
-    path.write_text(text)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    partial.replace(path)
     return path
 
 

@@ -67,6 +67,7 @@ from sim.model.stages.migrate import migrate
 from sim.model.stages.ratings import rate, rating_transfers
 from sim.model.stages.sanction import harm_employees, sanction_and_reward
 from sim.model.stages.score import apply_records, recover
+from sim.model.travel import travel_demand
 from sim.scenario.schema import Scenario
 from sim.seeding import make_generator
 
@@ -118,6 +119,7 @@ class CreditModel(mesa.Model):
                     scenario.population.employed_share,
                     len(self.rules.city_names),
                 )
+        self.travel = travel_demand(scenario.travel, built["citizen"].income)
         self.government_rng = government_stream(self.rng)
         self.government: Government = build_government(
             self.government_rng, scenario, len(self.rules.city_names)
@@ -218,6 +220,7 @@ class CreditModel(mesa.Model):
         old_departments = self.config.departments
         self.config = scenario
         self.rules = compile_rules(scenario)
+        self.travel = travel_demand(scenario.travel, self.citizens.income)
         new_departments = scenario.departments
         if (old_departments.enabled, old_departments.per_city) != (
             new_departments.enabled,
@@ -313,6 +316,7 @@ class CreditModel(mesa.Model):
             scenario.simulation.start_year,
             government,
             scenario,
+            self.travel,
         )
         if self.datacollector is None:
             self.datacollector = TimeSeriesCollector(list(self.latest))

@@ -4,4 +4,4 @@ Each version is an entry of CHANGELOG.md naming the behaviour that changed, so r
 written by older versions (their manifests carry `model_version`) can be told apart.
 """
 
-MODEL_VERSION = "1.13"
+MODEL_VERSION = "1.14"

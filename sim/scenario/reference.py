@@ -40,6 +40,10 @@ CROSS_KEY_RULES: dict[str, list[str]] = {
         "`population.professions`, with a share in [0, 1]; a profession left out starts at "
         "coverage 0.",
     ],
+    "Travel": [
+        "With `enabled = true`, every sanction's `blocked_purchases_per_month` must be 0: "
+        "blocked purchases come from travel demand, one rule for every sanction.",
+    ],
     "Scheme": [
         "`min_score <= base_score <= max_score` and `blacklist_threshold <= redlist_threshold`.",
         "Keys of `points` and entries of `blacklist_behaviours` must name `[behaviours.*]` "

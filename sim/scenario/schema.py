@@ -892,6 +892,54 @@ class Channel(Frozen):
     )
 
 
+class TravelMode(Frozen):
+    """How often people book one mode of travel, by income."""
+
+    trips_per_person_per_month: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        description="Population-average tickets bought per person a month in `reference_year`.",
+    )
+    income_elasticity: float = Field(
+        1.0,
+        ge=-1.0,
+        le=5.0,
+        description="Trips scale as income to this power (normalised to the population mean).",
+    )
+    growth_per_year: float = Field(
+        0.0, ge=-0.5, le=1.0, description="Growth of trips per person a year (share)."
+    )
+    source: str = Field("", description="Where the trip rate comes from, or ASSUMPTION.")
+
+
+class Travel(Frozen):
+    """Travel demand: the ticket purchases a barred person attempts and is refused.
+
+    A citizen barred from a mode attempts `trips x (income^e / mean(income^e)) x
+    (1 + growth)^(year - reference_year) x listed_attempt_share` purchases of it a month; each
+    attempt is a blocked purchase (a restriction, as official reports count them). One rule
+    for both modes; with it on, sanctions carry no `blocked_purchases_per_month` of their own.
+    """
+
+    enabled: bool = Field(False, description="Count blocked purchases from travel demand.")
+    reference_year: int = Field(2018, ge=1990, le=2100, description="Year the trip rates hold.")
+    listed_attempt_share: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of their usual trips a barred person still tries to book.",
+    )
+    flights: TravelMode = Field(
+        TravelMode(trips_per_person_per_month=0.0366, income_elasticity=1.5),
+        description="Air travel (plane tickets).",
+    )
+    trains: TravelMode = Field(
+        TravelMode(trips_per_person_per_month=0.12, income_elasticity=0.5),
+        description="High-speed (EMU) train travel.",
+    )
+
+
 class Registration(Frozen):
     """Real-name registration: coverage by profession, growing each month to 1."""
 
@@ -937,6 +985,7 @@ class Scenario(Frozen):
     records: Records = Records()
     migration: Migration = Migration()
     registration: Registration = Registration()
+    travel: Travel = Travel()
     behaviours: dict[str, Behaviour] = Field(default_factory=_default_behaviours)
     sanctions: dict[str, Sanction] = Field(
         default_factory=lambda: {
@@ -1048,6 +1097,15 @@ class Scenario(Frozen):
             )
         if not self.cities:
             problems.append("cities: at least one city is needed")
+        if self.travel.enabled:
+            problems.extend(
+                f"sanctions.{name}.blocked_purchases_per_month: "
+                f"{sanction.blocked_purchases_per_month} with travel.enabled = true; "
+                "allowed: 0 (blocked purchases then come from [travel], one rule for every "
+                "sanction)"
+                for name, sanction in self.sanctions.items()
+                if sanction.blocked_purchases_per_month > 0
+            )
         problems.extend(self._registry_problems())
         if problems:
             raise ValueError("; ".join(problems))

@@ -130,6 +130,11 @@ UNITS: dict[str, str] = {
     "Grade.detection_multiplier": "1 (multiplier)",
     "Grade.cost_income_share": "profit share per month",
     "Grade.reward_value_income_share": "profit share per month",
+    "Travel.reference_year": "year",
+    "Travel.listed_attempt_share": "share of usual trips",
+    "TravelMode.trips_per_person_per_month": "tickets per person per month",
+    "TravelMode.income_elasticity": "1 (elasticity)",
+    "TravelMode.growth_per_year": "share per year",
 }
 UNIT_IN_DESCRIPTION = re.compile(
     r"\((yuan(?:/month)?|months?|points|per month|(?:income |profit )?share)\)"

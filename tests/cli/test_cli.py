@@ -309,14 +309,15 @@ def test_real_process_reports_a_bad_file_without_traceback(tmp_path: Path, out: 
 
 
 def test_a_stale_calibrated_scenario_warns_when_validated(tmp_path):
-    result = CliRunner().invoke(
-        app,
-        [
-            "validate",
-            str(
-                Path(__file__).resolve().parents[2] / "scenarios" / "national_2018_calibrated.toml"
-            ),
-        ],
+    calibrated = Path(__file__).resolve().parents[2] / "scenarios" / "national_2018_calibrated.toml"
+    fresh = CliRunner().invoke(app, ["validate", str(calibrated)])
+    assert fresh.exit_code == 0 and "warning:" not in fresh.output
+    stale = tmp_path / "stale.toml"
+    stale.write_text(
+        calibrated.read_text().replace(
+            "[simulation]\n", '[simulation]\nwarning = "stale calibration: refit it"\n', 1
+        )
     )
+    result = CliRunner().invoke(app, ["validate", str(stale)])
     assert result.exit_code == 0
     assert "warning:" in result.output and "stale calibration" in result.output

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sim.model.government import Government
     from sim.model.population import Citizens, Population
     from sim.model.rules import RuleTables
+    from sim.model.travel import TravelDemand
     from sim.scenario.schema import Scenario
 
 QUINTILES = 5
@@ -162,6 +163,7 @@ def collect(
     start_year: int = 2018,
     government: Government | None = None,
     scenario: Scenario | None = None,
+    travel: TravelDemand | None = None,
 ) -> dict[str, float]:
     """Compute the outcome row for one step (step 1 is the first month of `start_year`).
 
@@ -187,6 +189,9 @@ def collect(
     ever_listed = times_listed > 0
     n_ever = int(ever_listed.sum())
     rewarded, rewards = monthly_rewards(events, "citizen")
+    n_firms_listed = int(on_blacklist(firms, rules.lists).sum()) if firms.size else 0
+    firm_listings = events.listings.get("firm")
+    firms_paid = firm_listings.paid_after_listing if firm_listings is not None else 0
     row: dict[str, float] = {
         "step": step,
         "year": start_year + (step - 1) / 12,
@@ -202,9 +207,8 @@ def collect(
         "firm_detected_violations": int((firm_acts.detected & firm_acts.violation).sum()),
         "blacklisted_share": n_listed / n,
         "blacklisted_people": n_listed * people_per_agent,
-        "firms_blacklisted_share": float(on_blacklist(firms, rules.lists).mean())
-        if firms.size
-        else 0.0,
+        "firms_blacklisted_share": n_firms_listed / firms.size if firms.size else 0.0,
+        "blacklisted_entities": n_firms_listed * people_per_agent,
         "redlisted_share": total["redlisted"] / n,
         "firms_redlisted_share": float(on_red_list(firms, rules.lists).mean())
         if firms.size
@@ -217,6 +221,7 @@ def collect(
         "listings_expired": listings.expired,
         "paid_after_listing": listings.paid_after_listing,
         "paid_after_listing_people": listings.paid_after_listing * people_per_agent,
+        "paid_after_listing_entities": firms_paid * people_per_agent,
         "wrong_records_repaired": listings.repaired,
         "reoffending_share": float(_share(int((times_listed > 1).sum()), n_ever)),
         # months_listed is 0 for citizens never listed, so the sum needs no selection
@@ -255,9 +260,12 @@ def collect(
     _add_group_shares(row, keys_c, by_city, size_c, with_involuntary=False)
     score_sum = np.bincount(city, weights=citizens.score, minlength=n_cities)
     row.update(_grouped("mean_score", keys_c, _share(score_sum, size_c)))
-    row.update(blocked_purchases(citizens, rules, people_per_agent))
-    for key, extra in list_blocked_purchases(citizens, rules, events).items():
-        row[key] += extra * people_per_agent
+    if travel is None:
+        row.update(blocked_purchases(citizens, rules, people_per_agent))
+        for key, extra in list_blocked_purchases(citizens, rules, events).items():
+            row[key] += extra * people_per_agent
+    else:
+        row.update(travel_blocked_purchases(codes, citizens, travel, row["year"], people_per_agent))
     row.update(band_shares(citizens, rules))
     row.update(list_columns(populations, rules, events, people_per_agent))
     row.update(rating_columns(firms, rules, events, people_per_agent))
@@ -316,6 +324,24 @@ def band_shares(citizens: Citizens, rules: RuleTables) -> dict[str, float]:
     return {
         f"band_share__{name}": float(_share(count, covered))
         for name, count in zip(rules.band_names, counts, strict=True)
+    }
+
+
+def travel_blocked_purchases(
+    codes: np.ndarray,
+    citizens: Citizens,
+    travel: TravelDemand,
+    year: float,
+    people_per_agent: float,
+) -> dict[str, float]:
+    """Ticket purchases barred citizens attempt this month ([travel]; each mode counted once)."""
+    flights = np.flatnonzero(codes & np.uint8(1 << FLAGS.index("flight_banned")))
+    trains = np.flatnonzero(codes & np.uint8(1 << FLAGS.index("train_banned")))
+    return {
+        "flight_purchases_blocked": travel.attempts(0, citizens.income[flights], year)
+        * people_per_agent,
+        "train_purchases_blocked": travel.attempts(1, citizens.income[trains], year)
+        * people_per_agent,
     }
 
 
