@@ -79,7 +79,7 @@ def list_penalty(
     rules: RuleTables,
     lists: ListTables,
     agents: np.ndarray,
-    behaviour: int,
+    behaviour: np.ndarray,
     after: np.ndarray,
     registered: np.ndarray,
     step: int,
@@ -91,13 +91,17 @@ def list_penalty(
     the monthly burden of a listing made in the agent's city. Lists already held are not
     counted again; overlaps between lists' sanctions, the cap, and extension of lists
     already held are not foreseen (an agent expects the lists' burdens to add up).
+    `behaviour` is each agent's behaviour ([agents]).
     """
     cost = np.zeros(agents.size)
-    if lists.size == 0:
+    if lists.size == 0 or agents.size == 0:
         return cost
     actor = population.actor_index
     no_scheme = len(rules.scheme_names)
-    relevant = lists.triggers[:, behaviour] | (lists.score_scheme < no_scheme)
+    by_score_lists = lists.score_scheme < no_scheme
+    present = np.zeros(lists.triggers.shape[1], dtype=bool)
+    present[behaviour] = True
+    relevant = lists.triggers[:, present].any(axis=1) | by_score_lists
     open_lists = (lists.start_month <= step) & lists.subjects[:, actor] & lists.blacklist
     open_lists &= relevant
     if not open_lists.any():
@@ -106,30 +110,35 @@ def list_penalty(
     burden = lists.binding(step).fresh_burden[:, :, actor]  # [L, C]
     scheme = rules.city_scheme[city]
     running = rules.scheme_active(step)[city]
+    started = rules.behaviour_start[behaviour] <= step
+    held_masks = population.list_mask[agents]
+    score_column = lists.duration_months.shape[1] - 1
     for list_index in np.flatnonzero(open_lists):
-        by_act = lists.triggers[list_index, behaviour] and rules.behaviour_start[behaviour] <= step
-        by_score = lists.score_scheme[list_index] < no_scheme
-        if not by_act and not by_score:
-            continue
-        chance = np.zeros(agents.size)
-        if by_act:
-            chance += lists.probability[list_index]
-        if by_score:
+        by_act = lists.triggers[list_index, behaviour] & started
+        if by_score_lists[list_index]:
+            rows = np.arange(agents.size)
             below = (
                 running
                 & (scheme == lists.score_scheme[list_index])
                 & (after < lists.score_threshold[list_index])
             )
-            chance = np.where(below, 1.0, chance)
-        held = (population.list_mask[agents] >> np.uint64(list_index)) & np.uint64(1)
-        column = behaviour if by_act else lists.duration_months.shape[1] - 1
+            chance = np.where(below, 1.0, np.where(by_act, lists.probability[list_index], 0.0))
+            column = np.where(by_act, behaviour, score_column)
+        else:
+            rows = np.flatnonzero(by_act)
+            if rows.size == 0:
+                continue
+            chance = np.full(rows.size, lists.probability[list_index])
+            column = behaviour[rows]
+        held = (held_masks[rows] >> np.uint64(list_index)) & np.uint64(1)
         value = lists.listing_value[list_index, column]
-        cost += (
+        list_city = city[rows]
+        cost[rows] += (
             chance
             * (held == 0)
-            * lists.operates[list_index, city]
-            * registered
+            * lists.operates[list_index, list_city]
+            * registered[rows]
             * value
-            * burden[list_index, city]
+            * burden[list_index, list_city]
         )
     return cost

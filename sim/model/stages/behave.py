@@ -18,6 +18,7 @@ grows with opportunities.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,7 +57,7 @@ def full_penalty(
     rules: RuleTables,
     scenario: Scenario,
     agents: np.ndarray,
-    behaviour: int,
+    behaviour: int | np.ndarray,
     step: int,
 ) -> np.ndarray:
     """Penalty of a detected violation, in months of the agent's income.
@@ -64,39 +65,38 @@ def full_penalty(
     The fine, plus (if the act reaches the agent's record) the discounted cost of the listing
     it would trigger (sanctions, shame if published, red-list rewards forgone), of the
     extension and escalation it would bring if the agent is already listed, or, short of a
-    listing, the red-list rewards lost until the score recovers. The rules are first reduced
-    to one small table per city for this behaviour, so each agent costs 1-D lookups only.
+    listing, the red-list rewards lost until the score recovers. `behaviour` is one behaviour
+    for every agent or one per agent (a month's decisions of every behaviour in one pass);
+    each agent costs lookups in small per-city and per-behaviour tables.
     """
+    behaviour = np.broadcast_to(np.asarray(behaviour, dtype=np.int64), agents.shape)
     actor = population.actor_index
-    scheme = rules.city_scheme  # [C]
     city = population.city[agents]
+    scheme = rules.city_scheme[city]
     registered = rules.registered(
         population.profession[agents], population.registration_draw[agents], step
     )
     record_chance = (
-        rules.city_data_sharing
-        * rules.scheme_active(step)
+        (rules.city_data_sharing * rules.scheme_active(step))[city]
         * rules.scored_at(step)[scheme, behaviour]
-    )[city] * registered
+        * registered
+    )
     started = rules.behaviour_start[behaviour] <= step  # rollout: scored from this month
     after = np.minimum(
-        population.score[agents] + (rules.points[scheme, behaviour] * started)[city],
-        rules.score_cap[scheme, behaviour][city],
+        population.score[agents] + rules.points[scheme, behaviour] * started,
+        rules.score_cap[scheme, behaviour],
     )
     redlisted = population.redlisted[agents]
     listed = population.blacklisted[agents]
-    triggers = rules.serious[scheme, behaviour][city] | (
-        after < rules.blacklist_threshold[scheme][city]
-    )
+    triggers = rules.serious[scheme, behaviour] | (after < rules.blacklist_threshold[scheme])
     would_list = ~listed & triggers
-    reward = rules.reward_value[scheme, actor]  # [C]
-    sanction_burden = rules.listing_burden[scheme, actor]
+    reward = rules.reward_value[scheme, actor]
     listing_value = rules.listing_value[scheme, behaviour]
     listing_cost = would_list * (
-        (listing_value * sanction_burden)[city] + (listing_value * reward)[city] * redlisted
+        listing_value * rules.listing_burden[scheme, actor] + listing_value * reward * redlisted
     )
-    penalty = rules.fine_yuan[behaviour] / population.income[agents]
-    penalty += record_chance * listing_cost
+    fine = rules.fine_yuan[behaviour] / population.income[agents]
+    penalty = fine + record_chance * listing_cost
     if rules.lists.size:
         penalty += list_penalty(
             population, rules, rules.lists, agents, behaviour, after, registered, step
@@ -104,22 +104,16 @@ def full_penalty(
     extends = np.flatnonzero(listed & triggers)
     if extends.size:
         penalty[extends] += record_chance[extends] * extension_cost(
-            population, rules, scenario, agents[extends], behaviour
+            population, rules, scenario, agents[extends], behaviour[extends]
         )
-    loses = np.flatnonzero(
-        redlisted & ~would_list & (after < rules.redlist_threshold[scheme][city])
-    )
+    loses = np.flatnonzero(redlisted & ~would_list & (after < rules.redlist_threshold[scheme]))
     if loses.size:
-        lost_city = city[loses]
         months = red_list_months_lost(
-            rules,
-            rules.city_scheme[lost_city],
-            population.score[agents[loses]],
-            after[loses],
+            rules, scheme[loses], population.score[agents[loses]], after[loses]
         )
         penalty[loses] += (
             record_chance[loses]
-            * reward[lost_city]
+            * reward[loses]
             * annuity_months(months, scenario.decision.monthly_discount_rate)
         )
     if rules.lists.size and rules.lists.red_by_score.any():
@@ -128,7 +122,7 @@ def full_penalty(
         )
     aware = population.aware[agents]
     if not aware.all():  # an unaware agent weighs the fine only
-        penalty = np.where(aware, penalty, rules.fine_yuan[behaviour] / population.income[agents])
+        penalty = np.where(aware, penalty, fine)
     return penalty
 
 
@@ -137,7 +131,7 @@ def extension_cost(
     rules: RuleTables,
     scenario: Scenario,
     agents: np.ndarray,
-    behaviour: int,
+    behaviour: int | np.ndarray,
 ) -> np.ndarray:
     """Discounted cost (months of income) of one more re-offence recorded while listed.
 
@@ -300,40 +294,74 @@ def _choose(rng: np.random.Generator, net: np.ndarray, noise: float) -> np.ndarr
     return rng.random(net.size) < expit(net / noise)
 
 
-def _violations(
-    rng: np.random.Generator,
-    population: Population,
-    rules: RuleTables,
-    scenario: Scenario,
-    candidates: np.ndarray,
-    column: int,
-    peer_share: np.ndarray,
-    step: int,
-    shift: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """The candidates who choose to commit violation `column`.
+@dataclass
+class ViolationChoices:
+    """One month's violation opportunities of every behaviour, decided in one pass.
 
-    With `shift` (legitimacy's [C] multiplier of the intrinsic term and [C] shift of the peer
-    share, `sim.model.stages.govern.decision_shift`) both terms move with the city's
-    legitimacy.
+    The draws are taken behaviour by behaviour as the candidates are found (each
+    behaviour's gains, then its logit uniforms), so the random stream is the one a pass per
+    behaviour would use; what follows them is elementwise, so deciding every behaviour's
+    candidates together gives the same choices as deciding them one behaviour at a time.
     """
-    decision = scenario.decision
-    behaviour = int(population.behaviours[column])
-    penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
-    belief = population.perceived_detection[candidates, column]
-    gain = rules.gain_median[behaviour] * np.exp(
-        rules.gain_sigma[behaviour] * rng.standard_normal(candidates.size)
-    )
-    rho = population.risk_aversion[candidates]
-    value = certainty_equivalent(gain, penalty, belief, rho, decision.wealth_base_months)
-    honesty = population.honesty[candidates]
-    peers = peer_share[candidates]
-    if shift is not None:
-        city = population.city[candidates]
-        honesty = honesty * shift[0][city]
-        peers = np.clip(peers + shift[1][city], 0.0, 1.0)
-    net = value - decision.honesty_weight * honesty + decision.peer_weight * (peers - 0.5)
-    return candidates[_choose(rng, net, decision.logit_noise)]
+
+    agents: list[np.ndarray] = field(default_factory=list)
+    columns: list[np.ndarray] = field(default_factory=list)
+    normals: list[np.ndarray] = field(default_factory=list)
+    uniforms: list[np.ndarray] = field(default_factory=list)
+
+    def add(
+        self, rng: np.random.Generator, candidates: np.ndarray, column: int, noise: float
+    ) -> None:
+        """Queue one behaviour's candidates with their draws."""
+        self.agents.append(candidates)
+        self.columns.append(np.full(candidates.size, column, dtype=np.int64))
+        self.normals.append(rng.standard_normal(candidates.size))
+        if noise > 0:
+            self.uniforms.append(rng.random(candidates.size))
+
+    def decide(
+        self,
+        population: Population,
+        rules: RuleTables,
+        scenario: Scenario,
+        peer_share: np.ndarray,
+        step: int,
+        shift: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> list[np.ndarray]:
+        """Per queued behaviour, the candidates who choose to commit the violation.
+
+        With `shift` (legitimacy's [C] multiplier of the intrinsic term and [C] shift of
+        the peer share, `sim.model.stages.govern.decision_shift`) both terms move with the
+        city's legitimacy.
+        """
+        if not self.agents:
+            return []
+        decision = scenario.decision
+        candidates = np.concatenate(self.agents)
+        column = np.concatenate(self.columns)
+        behaviour = population.behaviours[column].astype(np.int64)
+        penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
+        belief = population.perceived_detection[candidates, column]
+        gain = rules.gain_median[behaviour] * np.exp(
+            rules.gain_sigma[behaviour] * np.concatenate(self.normals)
+        )
+        rho = population.risk_aversion[candidates]
+        value = certainty_equivalent(gain, penalty, belief, rho, decision.wealth_base_months)
+        honesty = population.honesty[candidates]
+        peers = peer_share[candidates]
+        if shift is not None:
+            city = population.city[candidates]
+            honesty = honesty * shift[0][city]
+            peers = np.clip(peers + shift[1][city], 0.0, 1.0)
+        net = value - decision.honesty_weight * honesty + decision.peer_weight * (peers - 0.5)
+        if decision.logit_noise <= 0:
+            chosen = net > 0
+        else:
+            chosen = np.concatenate(self.uniforms) < expit(net / decision.logit_noise)
+        bounds = np.cumsum([part.size for part in self.agents])[:-1]
+        return [
+            part[keep] for part, keep in zip(self.agents, np.split(chosen, bounds), strict=True)
+        ]
 
 
 def _prosocial_acts(
@@ -409,29 +437,36 @@ def behave(
     )
     is_forced = np.zeros(population.size, dtype=bool)
     is_forced[forced] = True
-    parts: list[Acts] = []
+    noise = scenario.decision.logit_noise
     opportunities = np.zeros(len(rules.behaviour_names), dtype=np.int64)
+    prosocial_chosen: dict[int, np.ndarray] = {}
+    involuntary_of: dict[int, np.ndarray] = {}
+    queued = ViolationChoices()
     for column, behaviour in enumerate(population.behaviours):
         candidates = bernoulli_indices(
             rng, population.size, float(rules.opportunity_rate[behaviour])
         )
         if rules.debtors_only[behaviour]:
             candidates = candidates[population.debtor[candidates]]
-        prosocial = bool(rules.prosocial[behaviour])
         involuntary = np.empty(0, dtype=np.int64)
-        if prosocial:
-            chosen = _prosocial_acts(
+        if rules.prosocial[behaviour]:
+            prosocial_chosen[column] = _prosocial_acts(
                 rng, population, rules, scenario, candidates, column, step, shift
             )
         else:
             if rules.involuntary[behaviour]:
                 involuntary = forced
                 candidates = candidates[~is_forced[candidates]]
-            chosen = _violations(
-                rng, population, rules, scenario, candidates, column, peer_share, step, shift
-            )
-        agents = np.concatenate([chosen, involuntary])
+            queued.add(rng, candidates, column, noise)
+            involuntary_of[column] = involuntary
         opportunities[behaviour] = candidates.size + involuntary.size
+    violators = iter(queued.decide(population, rules, scenario, peer_share, step, shift))
+    parts: list[Acts] = []
+    for column, behaviour in enumerate(population.behaviours):
+        prosocial = column in prosocial_chosen
+        chosen = prosocial_chosen[column] if prosocial else next(violators)
+        involuntary = involuntary_of.get(column, np.empty(0, dtype=np.int64))
+        agents = np.concatenate([chosen, involuntary])
         parts.append(
             Acts(
                 agent=agents,

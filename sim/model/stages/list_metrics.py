@@ -53,12 +53,14 @@ def sanctions_borne(population: Population, rules: RuleTables, events: StepEvent
     paid = events.list_transfers[kind] if events.list_transfers else None
     if paid is None or paid.burdened.size == 0:
         return scheme_listed, scheme_masks
-    agents = np.concatenate([scheme_listed, paid.burdened])
-    masks = np.concatenate([scheme_masks, paid.sanctions])
-    unique, inverse = np.unique(agents, return_inverse=True)
-    union = np.zeros(unique.size, dtype=np.uint64)
-    np.bitwise_or.at(union, inverse, masks)
-    return unique, union
+    union = np.zeros(population.size, dtype=np.uint64)
+    bearing = np.zeros(population.size, dtype=bool)
+    union[scheme_listed] = scheme_masks
+    union[paid.burdened] |= paid.sanctions  # each agent once in `burdened`
+    bearing[scheme_listed] = True
+    bearing[paid.burdened] = True
+    unique = np.flatnonzero(bearing)
+    return unique, union[unique]
 
 
 def list_blocked_purchases(

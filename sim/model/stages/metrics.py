@@ -293,8 +293,9 @@ def monthly_rewards(events: StepEvents, kind: str) -> tuple[np.ndarray, np.ndarr
         return transfers.rewarded, transfers.reward_value_yuan
     agents = np.concatenate([transfers.rewarded, paid.rewarded])
     value = np.concatenate([transfers.reward_value_yuan, paid.reward_yuan])
-    rewarded, inverse = np.unique(agents, return_inverse=True)
-    return rewarded, np.bincount(inverse, weights=value, minlength=rewarded.size)
+    size = int(agents.max()) + 1  # agent rows: a bincount over them needs no sort
+    rewarded = np.flatnonzero(np.bincount(agents, minlength=size))
+    return rewarded, np.bincount(agents, weights=value, minlength=size)[rewarded]
 
 
 def monthly_sanction_cost(events: StepEvents, kind: str) -> float:
