@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import bits, mask_of
+from sim.model.bitmasks import bits, mask_of, sums_by_bit
 from sim.model.events import FALSE_RECORD
 from sim.model.spells import agent_groups
 
@@ -179,11 +179,9 @@ def reward_columns(
         income = citizens.income[paid.rewarded]
         quintile = citizens.income_quintile[paid.rewarded]
         values = lists.reward_value[:, citizens.actor_index]
-        for r in np.flatnonzero(values > 0):
-            held = ((paid.reward_masks >> np.uint64(r)) & np.uint64(1)).astype(bool)
-            by_policy[lists.reward_policy[r]] += np.bincount(
-                quintile[held], weights=values[r] * income[held], minlength=QUINTILES
-            )
+        paying = np.flatnonzero(values > 0)
+        income_by_bit = sums_by_bit(paid.reward_masks, paying, quintile, QUINTILES, income)
+        np.add.at(by_policy, lists.reward_policy[paying], values[paying, None] * income_by_bit)
         by_quintile = np.bincount(quintile, weights=paid.reward_yuan, minlength=QUINTILES)
     used = sorted(set(lists.reward_policy[np.flatnonzero(lists.reward_value[:, 0] > 0)]))
     row = {
@@ -208,14 +206,11 @@ def red_list_quintiles(
     red = np.flatnonzero(~lists.blacklist)
     if red.size == 0:
         return {}
-    holders = np.flatnonzero(citizens.list_mask & mask_of(list(red)))
-    masks, quintile = citizens.list_mask[holders], citizens.income_quintile[holders]
+    counts = sums_by_bit(citizens.list_mask, red, citizens.income_quintile, QUINTILES)
     row = {}
-    for list_index in red:
-        on = (masks & (np.uint64(1) << np.uint64(list_index))) != 0
-        counts = np.bincount(quintile[on], minlength=QUINTILES)
+    for position, list_index in enumerate(red):
         for q in range(QUINTILES):
             row[f"red_list_people__{lists.names[list_index]}__q{q + 1}"] = (
-                float(counts[q]) * people_per_agent
+                float(counts[position, q]) * people_per_agent
             )
     return row
