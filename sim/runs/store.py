@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,14 +37,19 @@ PACKAGES = ("creditsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydanti
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of the packages a run depends on."""
+    """Versions of the packages a run depends on (looked up once per process)."""
+    return dict(_package_versions())
+
+
+@lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    return versions
+    return tuple(versions.items())
 
 
 def _encoded(array: AgentArray, values: np.ndarray, city_names: tuple[str, ...]) -> Any:
