@@ -72,28 +72,34 @@ def full_penalty(
     behaviour = np.broadcast_to(np.asarray(behaviour, dtype=np.int64), agents.shape)
     actor = population.actor_index
     city = population.city[agents]
-    scheme = rules.city_scheme[city]
+    city_scheme = rules.city_scheme  # [C]
+    # one flat (city, behaviour) cell per agent: every [scheme, behaviour] table becomes a
+    # small [C * B] table gathered with one index (1-D takes, not 2-D fancy indexing)
+    cell = city.astype(np.intp) * rules.points.shape[1] + behaviour
+
+    def by_cell(table: np.ndarray) -> np.ndarray:
+        return table[city_scheme].ravel().take(cell)
+
     registered = rules.registered(
         population.profession[agents], population.registration_draw[agents], step
     )
-    record_chance = (
-        (rules.city_data_sharing * rules.scheme_active(step))[city]
-        * rules.scored_at(step)[scheme, behaviour]
-        * registered
+    chance_table = (rules.city_data_sharing * rules.scheme_active(step))[:, None] * (
+        rules.scored_at(step)[city_scheme]
     )
+    record_chance = chance_table.ravel().take(cell) * registered
     started = rules.behaviour_start[behaviour] <= step  # rollout: scored from this month
     after = np.minimum(
-        population.score[agents] + rules.points[scheme, behaviour] * started,
-        rules.score_cap[scheme, behaviour],
+        population.score[agents] + by_cell(rules.points) * started, by_cell(rules.score_cap)
     )
     redlisted = population.redlisted[agents]
     listed = population.blacklisted[agents]
-    triggers = rules.serious[scheme, behaviour] | (after < rules.blacklist_threshold[scheme])
+    triggers = by_cell(rules.serious) | (after < rules.blacklist_threshold[city_scheme][city])
     would_list = ~listed & triggers
-    reward = rules.reward_value[scheme, actor]
-    listing_value = rules.listing_value[scheme, behaviour]
+    reward = rules.reward_value[city_scheme, actor][city]
+    listing_value = by_cell(rules.listing_value)
     listing_cost = would_list * (
-        listing_value * rules.listing_burden[scheme, actor] + listing_value * reward * redlisted
+        listing_value * rules.listing_burden[city_scheme, actor][city]
+        + listing_value * reward * redlisted
     )
     fine = rules.fine_yuan[behaviour] / population.income[agents]
     penalty = fine + record_chance * listing_cost
@@ -106,10 +112,12 @@ def full_penalty(
         penalty[extends] += record_chance[extends] * extension_cost(
             population, rules, scenario, agents[extends], behaviour[extends]
         )
-    loses = np.flatnonzero(redlisted & ~would_list & (after < rules.redlist_threshold[scheme]))
+    loses = np.flatnonzero(
+        redlisted & ~would_list & (after < rules.redlist_threshold[city_scheme][city])
+    )
     if loses.size:
         months = red_list_months_lost(
-            rules, scheme[loses], population.score[agents[loses]], after[loses]
+            rules, city_scheme[city[loses]], population.score[agents[loses]], after[loses]
         )
         penalty[loses] += (
             record_chance[loses]
@@ -294,6 +302,13 @@ def _choose(rng: np.random.Generator, net: np.ndarray, noise: float) -> np.ndarr
     return rng.random(net.size) < expit(net / noise)
 
 
+def column_values(table: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """`table[rows, columns]`, by one flat take when the table is stored by column."""
+    if table.flags.f_contiguous and table.ndim == 2:
+        return table.ravel(order="F").take(columns * table.shape[0] + rows)
+    return table[rows, columns]
+
+
 @dataclass
 class ViolationChoices:
     """One month's violation opportunities of every behaviour, decided in one pass.
@@ -341,7 +356,7 @@ class ViolationChoices:
         column = np.concatenate(self.columns)
         behaviour = population.behaviours[column].astype(np.int64)
         penalty = full_penalty(population, rules, scenario, candidates, behaviour, step)
-        belief = population.perceived_detection[candidates, column]
+        belief = column_values(population.perceived_detection, candidates, column)
         gain = rules.gain_median[behaviour] * np.exp(
             rules.gain_sigma[behaviour] * np.concatenate(self.normals)
         )
