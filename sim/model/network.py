@@ -48,18 +48,114 @@ def small_world(
     return adjacency
 
 
-class SocialNetwork:
-    """Citizens' ties as a sparse matrix; agent i is row i."""
+SPLIT_MIN_AGENTS = 1 << 21  # from here the mask no longer fits in cache: ring ties apart
+BUILD_CHUNK_ROWS = 1 << 20  # rows classified at a time (bounded temporaries at setup)
 
-    def __init__(self, adjacency: sp.csr_array) -> None:
+
+class RingTies:
+    """A tie matrix split into ring-lattice ties (a bit each) and the others (by index).
+
+    Ties to agents at most `reach` rows away round the ring are one bit per offset per agent;
+    the other ties keep their column as a byte index and a bit of a bit-packed mask, so the
+    neighbours' count reads the mask a row ahead and behind for the ring and gathers the
+    rest from a packed copy an eighth of the mask's size (it stays in cache where the mask
+    does not). The counts are exactly the matrix product's.
+    """
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, n: int, reach: int) -> None:
+        self.n = n
+        self.offsets = np.concatenate([np.arange(-reach, 0), np.arange(1, reach + 1)])
+        self.ring = np.zeros(n, dtype=np.min_scalar_type((1 << self.offsets.size) - 1))
+        rows_of, bytes_of, bits_of = [], [], []
+        for first in range(0, n, BUILD_CHUNK_ROWS):
+            last = min(first + BUILD_CHUNK_ROWS, n)
+            start, stop = int(indptr[first]), int(indptr[last])
+            rows = np.repeat(
+                np.arange(first, last, dtype=np.int32), np.diff(indptr[first : last + 1])
+            )
+            cols = indices[start:stop]
+            step = cols.astype(np.int32) - rows  # in (-n, n): the ring's signed offset
+            step[step > n // 2] -= n
+            step[step < -(n // 2)] += n
+            on_ring = (np.abs(step) <= reach) & (step != 0)
+            bit = np.where(step < 0, step + reach, step + reach - 1)
+            flags = np.where(on_ring, np.left_shift(1, np.where(on_ring, bit, 0)), 0)
+            counts = np.diff(indptr[first : last + 1])
+            tied = np.flatnonzero(counts)  # rows with ties; CSR rows are runs of entries
+            if tied.size:
+                starts = (indptr[first:last][tied] - start).astype(np.int64)
+                self.ring[first + tied] = np.bitwise_or.reduceat(
+                    flags.astype(self.ring.dtype), starts
+                )
+            rows_of.append(rows[~on_ring])
+            far = cols[~on_ring].astype(np.int32)
+            bytes_of.append(far >> 3)
+            bits_of.append((far & 7).astype(np.uint8))
+        far_rows = np.concatenate(rows_of)
+        self.far_byte = np.concatenate(bytes_of)
+        self.far_bit = np.concatenate(bits_of)
+        if far_rows.size:
+            first_of_row = np.empty(far_rows.size, dtype=bool)
+            first_of_row[0] = True
+            np.not_equal(far_rows[1:], far_rows[:-1], out=first_of_row[1:])
+            self.far_starts = np.flatnonzero(first_of_row).astype(np.int64)
+            self.far_rows = far_rows[self.far_starts]
+        else:
+            self.far_starts = np.empty(0, dtype=np.int64)
+            self.far_rows = np.empty(0, dtype=np.int32)
+
+    def count(self, mask: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """Per agent, how many of its ties lead to an agent with `mask` set."""
+        n = self.n
+        x = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
+        count = np.zeros(n, dtype=dtype)
+        for bit, offset in enumerate(self.offsets.tolist()):
+            has = (self.ring >> bit).astype(np.uint8)
+            has &= 1
+            # neighbour of i at i + offset round the ring: two slices, no copy of the mask
+            cut = offset % n
+            head = has[: n - cut]
+            head &= x[cut:]
+            tail = has[n - cut :]
+            tail &= x[:cut]
+            count += has
+        if self.far_byte.size:
+            packed = np.packbits(x, bitorder="little")
+            far = packed[self.far_byte]
+            far >>= self.far_bit
+            far &= 1
+            count[self.far_rows] += np.add.reduceat(far, self.far_starts, dtype=dtype)
+        return count
+
+
+class SocialNetwork:
+    """Citizens' ties as a sparse matrix; agent i is row i.
+
+    From SPLIT_MIN_AGENTS agents (or with `split`), the neighbours' count goes through
+    `RingTies` (`ring_reach`: the lattice's reach; ties beyond it are counted by index).
+    """
+
+    def __init__(
+        self, adjacency: sp.csr_array, ring_reach: int = 0, split: bool | None = None
+    ) -> None:
         degree = np.diff(adjacency.indptr)
         # Neighbour counts are exact integers in the narrowest type that holds the degree.
         largest = int(degree.max()) if degree.size else 0
         self._count_dtype = np.result_type(np.min_scalar_type(-largest - 1), np.int8)
-        if adjacency.dtype != self._count_dtype:
-            ones = np.ones(adjacency.nnz, dtype=self._count_dtype)
-            adjacency = sp.csr_array((ones, adjacency.indices, adjacency.indptr), adjacency.shape)
-        self.adjacency = adjacency
+        n = adjacency.shape[0]
+        if split is None:
+            split = n >= SPLIT_MIN_AGENTS
+        split = split and ring_reach > 0 and n > 2 * ring_reach + 1
+        self.indptr, self.indices = adjacency.indptr, adjacency.indices
+        self.ring = RingTies(self.indptr, self.indices, n, ring_reach) if split else None
+        self.adjacency = None
+        if self.ring is None:
+            if adjacency.dtype != self._count_dtype:
+                ones = np.ones(adjacency.nnz, dtype=self._count_dtype)
+                adjacency = sp.csr_array(
+                    (ones, adjacency.indices, adjacency.indptr), adjacency.shape
+                )
+            self.adjacency = adjacency
         # 1 / degree by degree (0 for none), looked up through a narrow per-agent degree.
         ties = np.arange(largest + 1)
         self._inverse_by_degree = np.where(ties > 0, 1.0 / np.maximum(ties, 1), 0.0).astype(
@@ -74,7 +170,10 @@ class SocialNetwork:
         An agent with no neighbours gets 0.5, the neutral share at which the peer term of
         its decision vanishes: it has no peers to follow, so no push either way.
         """
-        count = self.adjacency @ mask.astype(self._count_dtype)
+        if self.ring is not None:
+            count = self.ring.count(mask, self._count_dtype)
+        else:
+            count = self.adjacency @ mask.astype(self._count_dtype)
         share = count.astype(np.float32)
         share *= self._inverse_by_degree[self._degree]
         if self._isolated.size:
@@ -83,13 +182,13 @@ class SocialNetwork:
 
     def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniformly chosen neighbour per agent; -1 for an isolated agent."""
-        indptr = self.adjacency.indptr
+        indptr = self.indptr
         degree = self._degree[agents]
         offset = (rng.random(agents.size) * degree).astype(np.int64)
         position = indptr[agents] + offset
         peers = np.full(agents.size, -1, dtype=np.int64)
         has = degree > 0
-        peers[has] = self.adjacency.indices[position[has]]
+        peers[has] = self.indices[position[has]]
         return peers
 
     @property
@@ -99,8 +198,8 @@ class SocialNetwork:
 
     def neighbours(self, agent: int) -> np.ndarray:
         """Indices of one agent's neighbours."""
-        start, stop = self.adjacency.indptr[agent], self.adjacency.indptr[agent + 1]
-        return self.adjacency.indices[start:stop]
+        start, stop = self.indptr[agent], self.indptr[agent + 1]
+        return self.indices[start:stop]
 
 
 class CityPeers:

@@ -105,3 +105,48 @@ def test_share_is_the_exact_share_of_neighbours_whatever_the_degree(
     )
     np.testing.assert_array_equal(network.share(mask), expected.astype(np.float32))
     np.testing.assert_array_equal(network.degree, degree)
+
+
+# --- ring ties apart: the neighbours' count at large populations ------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(12, 3000),
+    degree=st.integers(2, 12),
+    rewiring=st.floats(0.0, 1.0),
+    reach=st.integers(1, 7),
+    density=st.floats(0.0, 1.0),
+)
+def test_ring_ties_count_exactly_as_the_tie_matrix(seed, n, degree, rewiring, reach, density):
+    """Split into ring bits and far ties (the large-population path), counts are unchanged.
+
+    The reach need not match the lattice's: ties beyond it are simply counted as far ties.
+    """
+    rng = np.random.default_rng(seed)
+    adjacency = small_world(rng, n, degree, rewiring)
+    plain = SocialNetwork(adjacency, ring_reach=reach, split=False)
+    split = SocialNetwork(adjacency, ring_reach=reach, split=True)
+    assert split.ring is not None or n <= 2 * reach + 1
+    mask = rng.random(n) < density
+    expected = (adjacency.toarray().astype(np.int64) @ mask.astype(np.int64)).astype(np.float32)
+    degrees = np.diff(adjacency.indptr)
+    expected = np.where(degrees > 0, expected / np.maximum(degrees, 1), 0.5).astype(np.float32)
+    np.testing.assert_array_equal(plain.share(mask), split.share(mask))
+    np.testing.assert_allclose(split.share(mask), expected, rtol=1e-6)
+    agents = rng.integers(0, n, 50)
+    assert np.array_equal(
+        plain.random_peer(agents, np.random.default_rng(seed)),
+        split.random_peer(agents, np.random.default_rng(seed)),
+    )
+
+
+def test_ring_ties_hold_the_lattice_as_bits_and_the_rest_by_index():
+    adjacency = small_world(np.random.default_rng(4), 5000, 8, 0.1)
+    network = SocialNetwork(adjacency, ring_reach=4, split=True)
+    ring = network.ring
+    on_ring = int(np.unpackbits(ring.ring.view(np.uint8)).sum())
+    assert on_ring + ring.far_byte.size == adjacency.nnz
+    assert 0.8 * adjacency.nnz < on_ring < 0.95 * adjacency.nnz  # about 90% lattice ties
+    assert SocialNetwork(adjacency, ring_reach=4).ring is None  # small: the matrix product
