@@ -202,11 +202,11 @@ def sample_posterior(
                 "start again (the old database is deleted) or choose another --out"
             )
     names = in_sample(calibration)
-    if isinstance(executor, InlineExecutor) or slots <= 1:
+    if isinstance(executor, InlineExecutor):
         sampler = pyabc.sampler.SingleCoreSampler()
-    else:
+    else:  # a pool or a cluster, even of one slot: the particles run where the runs run
         sampler = pyabc.sampler.ConcurrentFutureSampler(
-            executor, client_max_jobs=2 * slots, batch_size=1
+            executor, client_max_jobs=max(2 * slots, 2), batch_size=1
         )
     abc = pyabc.ABCSMC(
         ParticleModel(calibration, names),
