@@ -49,6 +49,7 @@ def small_world(
 
 
 SPLIT_MIN_AGENTS = 1 << 21  # from here the mask no longer fits in cache: ring ties apart
+MAX_RING_REACH = 32  # 2 x 32 offsets: the ring's bits fit one 64-bit word an agent
 BUILD_CHUNK_ROWS = 1 << 20  # rows classified at a time (bounded temporaries at setup)
 
 
@@ -78,15 +79,14 @@ class RingTies:
             step[step > n // 2] -= n
             step[step < -(n // 2)] += n
             on_ring = (np.abs(step) <= reach) & (step != 0)
-            bit = np.where(step < 0, step + reach, step + reach - 1)
-            flags = np.where(on_ring, np.left_shift(1, np.where(on_ring, bit, 0)), 0)
+            bit = np.where(step < 0, step + reach, step + reach - 1)[on_ring]
+            flags = np.zeros(step.size, dtype=self.ring.dtype)
+            flags[on_ring] = self.ring.dtype.type(1) << bit.astype(self.ring.dtype)
             counts = np.diff(indptr[first : last + 1])
             tied = np.flatnonzero(counts)  # rows with ties; CSR rows are runs of entries
             if tied.size:
                 starts = (indptr[first:last][tied] - start).astype(np.int64)
-                self.ring[first + tied] = np.bitwise_or.reduceat(
-                    flags.astype(self.ring.dtype), starts
-                )
+                self.ring[first + tied] = np.bitwise_or.reduceat(flags, starts)
             rows_of.append(rows[~on_ring])
             far = cols[~on_ring].astype(np.int32)
             bytes_of.append(far >> 3)
@@ -145,7 +145,7 @@ class SocialNetwork:
         n = adjacency.shape[0]
         if split is None:
             split = n >= SPLIT_MIN_AGENTS
-        split = split and ring_reach > 0 and n > 2 * ring_reach + 1
+        split = split and 0 < ring_reach <= MAX_RING_REACH and n > 2 * ring_reach + 1
         self.indptr, self.indices = adjacency.indptr, adjacency.indices
         self.ring = RingTies(self.indptr, self.indices, n, ring_reach) if split else None
         self.adjacency = None
