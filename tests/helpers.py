@@ -208,3 +208,32 @@ def everyone_in(model: CreditModel, city: int, registered: bool = True) -> None:
     truth = model.rules.detection[city][citizens.behaviours]
     citizens.perceived_detection[:] = truth.astype(np.float32)
     citizens.score[:] = model.rules.base_score[model.rules.city_scheme[city]]
+
+
+def write_tiny_calibration(
+    path: Path,
+    fitted: Path,
+    generations: int,
+    citizens: int = 2500,
+    predictive_draws: int = 3,
+) -> Path:
+    """The bundled calibration file at a tiny size (5 particles), written to `path`."""
+    import tomllib
+
+    import tomli_w
+
+    root = Path(__file__).resolve().parents[1]
+    data = tomllib.loads((root / "experiments" / "calibration.toml").read_text())
+    data["calibration"]["scenario"] = str(root / "scenarios" / "national_2018.toml")
+    data["calibration"]["output_scenario"] = str(fitted)
+    data["calibration"]["overrides"] = {"population.citizens": citizens}
+    data["calibration"]["abc"] = {
+        "population_size": 5,
+        "max_generations": generations,
+        "predictive_draws": predictive_draws,
+        "fresh_seeds": 2,
+        "scale_factor": 2,
+        "scale_seeds": 2,
+    }
+    path.write_text(tomli_w.dumps(data))
+    return path

@@ -24,14 +24,23 @@ def bits(mask: np.ndarray, count: int) -> np.ndarray:
 TABLE_BITS_MAX = 20  # widest run of bits summed through a lookup table (8 MB of float64)
 
 
+def _doubling(values: np.ndarray, low: int, span: int, combine: np.ufunc) -> np.ndarray:
+    """[2^span]: for every code of bits low..low+span-1, `combine` of their `values`.
+
+    Built by doubling (code c | 2^k = table[c] combined with bit k's value), so each code's
+    values are combined in ascending bit order, as a pass per bit would.
+    """
+    table = np.zeros(1 << span, dtype=values.dtype)
+    for offset in range(span):
+        size = 1 << offset
+        combine(table[:size], values[low + offset], out=table[size : 2 * size])
+    return table
+
+
 @lru_cache(maxsize=64)
 def _sum_table(per_bit: bytes, low: int, span: int) -> np.ndarray:
     """[2^span] the sum for every code of bits low..low+span-1, added in ascending bit order."""
-    values = np.frombuffer(per_bit, dtype=np.float64)
-    table = np.zeros(1 << span)
-    for offset in range(span):
-        size = 1 << offset
-        table[size : 2 * size] = table[:size] + values[low + offset]
+    table = _doubling(np.frombuffer(per_bit, dtype=np.float64), low, span, np.add)
     table.flags.writeable = False
     return table
 
@@ -59,11 +68,29 @@ def summed(masks: np.ndarray, per_bit: np.ndarray) -> np.ndarray:
 
 def or_table(masks_of_bits: np.ndarray, low: int, span: int) -> np.ndarray:
     """[2^span] uint64: for every code of bits low..low+span-1, the OR of their `masks_of_bits`."""
-    table = np.zeros(1 << span, dtype=np.uint64)
-    for offset in range(span):
-        size = 1 << offset
-        table[size : 2 * size] = table[:size] | masks_of_bits[low + offset]
-    return table
+    return _doubling(np.asarray(masks_of_bits, dtype=np.uint64), low, span, np.bitwise_or)
+
+
+def unioned(masks: np.ndarray, per_bit: np.ndarray) -> np.ndarray:
+    """For each mask, the OR of `per_bit[k]` (uint64 masks) over its set bits k.
+
+    By a lookup table of every code of the bits that carry a mask when they span at most
+    TABLE_BITS_MAX bits, else a pass per bit.
+    """
+    masks = np.asarray(masks, dtype=np.uint64)
+    per_bit = np.asarray(per_bit, dtype=np.uint64)
+    carrying = np.flatnonzero(per_bit)
+    if carrying.size == 0:
+        return np.zeros(masks.shape, dtype=np.uint64)
+    low, span = int(carrying[0]), int(carrying[-1] - carrying[0]) + 1
+    if span <= TABLE_BITS_MAX:
+        code = (masks >> np.uint64(low)) & np.uint64((1 << span) - 1)
+        return or_table(per_bit, low, span)[code.astype(np.intp)]
+    total = np.zeros(masks.shape, dtype=np.uint64)
+    for k in carrying:
+        has = (masks >> np.uint64(k)) & np.uint64(1)
+        total |= np.where(has == 1, per_bit[k], np.uint64(0))
+    return total
 
 
 WINDOW_BITS = 10  # bits tabulated at once: a table of 1,024 codes per group

@@ -91,18 +91,15 @@ class RingTies:
             far = cols[~on_ring].astype(np.int32)
             bytes_of.append(far >> 3)
             bits_of.append((far & 7).astype(np.uint8))
-        far_rows = np.concatenate(rows_of)
         self.far_byte = np.concatenate(bytes_of)
         self.far_bit = np.concatenate(bits_of)
-        if far_rows.size:
-            first_of_row = np.empty(far_rows.size, dtype=bool)
-            first_of_row[0] = True
-            np.not_equal(far_rows[1:], far_rows[:-1], out=first_of_row[1:])
-            self.far_starts = np.flatnonzero(first_of_row).astype(np.int64)
-            self.far_rows = far_rows[self.far_starts]
-        else:
-            self.far_starts = np.empty(0, dtype=np.int64)
-            self.far_rows = np.empty(0, dtype=np.int32)
+        # rows ascend: each row with far ties and where its run of them starts (as
+        # sim.model.spells.agent_groups does; not imported: the network stays a leaf module)
+        far_rows = np.concatenate(rows_of)
+        first_of_row = np.ones(far_rows.size, dtype=bool)
+        np.not_equal(far_rows[1:], far_rows[:-1], out=first_of_row[1:])
+        self.far_starts = np.flatnonzero(first_of_row)
+        self.far_rows = far_rows[self.far_starts]
 
     def count(self, mask: np.ndarray, dtype: np.dtype) -> np.ndarray:
         """Per agent, how many of its ties lead to an agent with `mask` set."""

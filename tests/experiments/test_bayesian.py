@@ -6,32 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import tomli_w
+from helpers import write_tiny_calibration
 from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.scenario.files import load_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
 def tiny_calibration(tmp_path: Path, generations: int) -> Path:
-    data = tomllib.loads((ROOT / "experiments" / "calibration.toml").read_text())
-    data["calibration"]["scenario"] = str(ROOT / "scenarios" / "national_2018.toml")
-    data["calibration"]["output_scenario"] = str(tmp_path / "fitted.toml")
-    data["calibration"]["overrides"] = {"population.citizens": 2500}
-    data["calibration"]["abc"] = {
-        "population_size": 5,
-        "max_generations": generations,
-        "predictive_draws": 3,
-        "fresh_seeds": 2,
-        "scale_factor": 2,
-        "scale_seeds": 2,
-    }
-    path = tmp_path / "calibration.toml"
-    path.write_text(tomli_w.dumps(data))
-    return path
+    return write_tiny_calibration(
+        tmp_path / "calibration.toml", tmp_path / "fitted.toml", generations
+    )
 
 
 def _calibrate(path: Path, out: Path, *extra: str):

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.bitmasks import bits, mask_of, or_table, summed, sums_by_bit
+from sim.model.bitmasks import bits, mask_of, or_table, summed, sums_by_bit, unioned
 
 
 def brute_sums(masks, wanted, group, groups, weights):
@@ -84,3 +84,20 @@ def test_or_table_gives_the_union_of_every_code(seed, low, span):
             if (int(code) >> offset) & 1:
                 union |= masks_of_bits[low + offset]
         assert table[code] == union
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(0, 200), wide=st.booleans())
+def test_unioned_is_the_or_over_set_bits_narrow_or_wide(seed, rows, wide):
+    """Within TABLE_BITS_MAX bits by lookup, beyond it by a pass per bit: the same unions."""
+    rng = np.random.default_rng(seed)
+    per_bit = np.zeros(64, dtype=np.uint64)
+    carrying = rng.choice(64 if wide else 12, size=6, replace=False)
+    per_bit[carrying] = rng.integers(1, 2**63, carrying.size, dtype=np.uint64)
+    masks = rng.integers(0, 2**63, rows, dtype=np.uint64)
+    expected = np.zeros(rows, dtype=np.uint64)
+    for row, mask in enumerate(masks.tolist()):
+        for k in range(64):
+            if (mask >> k) & 1:
+                expected[row] |= per_bit[k]
+    assert np.array_equal(unioned(masks, per_bit), expected)

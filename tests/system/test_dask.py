@@ -261,28 +261,19 @@ def test_a_design_search_on_dask_finds_the_same_front_as_one_local_worker(tmp_pa
 def test_a_bayesian_calibration_samples_on_dask(tmp_path, dask_cluster):
     """ABC-SMC's particles run on the scheduler's worker (pyabc's concurrent-futures sampler)."""
     import json
-    import tomllib
 
-    import tomli_w
+    from helpers import write_tiny_calibration
     from typer.testing import CliRunner
 
     from sim.cli import app
 
-    root = Path(__file__).resolve().parents[2]
-    data = tomllib.loads((root / "experiments" / "calibration.toml").read_text())
-    data["calibration"]["scenario"] = str(root / "scenarios" / "national_2018.toml")
-    data["calibration"]["output_scenario"] = str(tmp_path / "fitted.toml")
-    data["calibration"]["overrides"] = {"population.citizens": 1500}
-    data["calibration"]["abc"] = {
-        "population_size": 5,
-        "max_generations": 1,
-        "predictive_draws": 2,
-        "fresh_seeds": 2,
-        "scale_factor": 2,
-        "scale_seeds": 2,
-    }
-    path = tmp_path / "calibration.toml"
-    path.write_text(tomli_w.dumps(data))
+    path = write_tiny_calibration(
+        tmp_path / "calibration.toml",
+        tmp_path / "fitted.toml",
+        generations=1,
+        citizens=1500,
+        predictive_draws=2,
+    )
     out = tmp_path / "out"
     done = CliRunner().invoke(
         app,

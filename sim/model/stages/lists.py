@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import TABLE_BITS_MAX, mask_of, or_table
+from sim.model.bitmasks import mask_of, unioned
 from sim.model.events import (
     CHOSEN,
     FALSE_RECORD,
@@ -453,17 +453,8 @@ def red_list_rewards(
         return agents, masks
     score_bits = mask_of(list(by_score))
     holders = np.flatnonzero(population.list_mask & score_bits)
-    held = population.list_mask[holders]
-    low, span = int(by_score[0]), int(by_score[-1] - by_score[0]) + 1
-    if span <= TABLE_BITS_MAX:  # every red list by score's rewards at once, by lookup
-        rewards_of = np.where(lists.red_by_score, lists.own_rewards, np.uint64(0))
-        code = (held >> np.uint64(low)) & np.uint64((1 << span) - 1)
-        scored = or_table(rewards_of, low, span)[code.astype(np.intp)]
-    else:
-        scored = np.zeros(holders.size, dtype=np.uint64)
-        for list_index in by_score:
-            has = (held >> np.uint64(list_index)) & np.uint64(1)
-            scored |= np.where(has == 1, lists.own_rewards[list_index], np.uint64(0))
+    rewards_of = np.where(lists.red_by_score, lists.own_rewards, np.uint64(0))
+    scored = unioned(population.list_mask[holders], rewards_of)
     everyone = np.concatenate([agents, holders])
     order = np.argsort(everyone, kind="stable")  # two sorted runs: a linear merge
     merged, merged_starts, _ = agent_groups(everyone[order])
