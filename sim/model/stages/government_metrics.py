@@ -24,12 +24,16 @@ def _by_city(prefix: str, names: tuple[str, ...], values: np.ndarray) -> dict[st
     return {f"{prefix}__{name}": float(v) for name, v in zip(names, values, strict=True)}
 
 
-def _mean_by_city(values: np.ndarray, city: np.ndarray, n_cities: int) -> np.ndarray:
+def _mean_by_city(
+    values: np.ndarray, city: np.ndarray, n_cities: int, count: np.ndarray | None = None
+) -> np.ndarray:
     """Mean of `values` over each city's members (0 where a city has none).
 
-    For flags, counts the rarer of set and unset, so the month's temporaries stay small.
+    For flags, counts the rarer of set and unset, so the month's temporaries stay small;
+    `count`: the members per city, when already counted.
     """
-    count = np.bincount(city, minlength=n_cities)
+    if count is None:
+        count = np.bincount(city, minlength=n_cities)
     if values.dtype != np.bool_:
         total = np.bincount(city, weights=values, minlength=n_cities)
         return np.divide(total, count, out=np.zeros(n_cities), where=count > 0)
@@ -49,14 +53,23 @@ def government_columns(
     government: Government,
     scenario: Scenario,
     rewards_yuan: float,
+    citizens_by_city: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """The government side's columns of this month's row (`rewards_yuan`: paid, scaled)."""
+    """The government side's columns of this month's row.
+
+    `rewards_yuan`: rewards paid (scaled); `citizens_by_city`: citizens per city, when the
+    caller has counted them.
+    """
     citizens, firms = populations["citizen"], populations["firm"]
     names = rules.city_names
     n_cities = len(names)
     scale = scenario.population.people_scale
     departments = scenario.departments
-    people = np.bincount(citizens.city, minlength=n_cities)
+    people = (
+        np.bincount(citizens.city, minlength=n_cities)
+        if citizens_by_city is None
+        else citizens_by_city
+    )
     weight = people / max(people.sum(), 1)
     effort = government.city_effort(n_cities)
     recorded = sum(int(acts.recorded.sum()) for acts in events.acts.values())
@@ -66,7 +79,7 @@ def government_columns(
     records_cost = departments.record_cost_yuan * recorded * scale
     row: dict[str, float] = {
         "legitimacy": float(government.legitimacy @ weight),
-        "aware_share": float(citizens.aware.mean()) if citizens.size else 1.0,
+        "aware_share": np.count_nonzero(citizens.aware) / citizens.size if citizens.size else 1.0,
         "firms_aware_share": float(firms.aware.mean()) if firms.size else 1.0,
         "enforcement_effort": float(effort @ weight),
         "enforcement_cost_yuan": enforcement_cost,
@@ -75,7 +88,9 @@ def government_columns(
     }
     row.update(_by_city("legitimacy", names, government.legitimacy))
     row.update(
-        _by_city("aware_share", names, _mean_by_city(citizens.aware, citizens.city, n_cities))
+        _by_city(
+            "aware_share", names, _mean_by_city(citizens.aware, citizens.city, n_cities, people)
+        )
     )
     row.update(
         _by_city(

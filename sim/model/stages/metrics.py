@@ -64,10 +64,24 @@ def concentration_from_ranks(
     return float(2.0 * covariance / mean)
 
 
-def _income_concentration(citizens: Citizens, values: np.ndarray, rows: np.ndarray) -> float:
-    """Concentration index by income of `values` held by the citizens at `rows`."""
-    ranks = citizens.income_rank(rows)
-    return concentration_from_ranks(values, ranks, citizens.income_rank_mean, citizens.size)
+def _reward_concentrations(
+    citizens: Citizens, rewarded: np.ndarray, rewards: np.ndarray
+) -> dict[str, float]:
+    """Concentration indices by income of the month's red-list rewards (members, yuan, share).
+
+    The rewarded citizens' income ranks are looked up once for all three.
+    """
+    ranks = citizens.income_rank(rewarded)
+    mean_rank, n = citizens.income_rank_mean, citizens.size
+    return {
+        "redlist_concentration_index": concentration_from_ranks(
+            np.ones(rewarded.size), ranks, mean_rank, n
+        ),
+        "reward_relative_concentration_index": concentration_from_ranks(
+            rewards / citizens.income[rewarded], ranks, mean_rank, n
+        ),
+        "reward_yuan_concentration_index": concentration_from_ranks(rewards, ranks, mean_rank, n),
+    }
 
 
 def _grouped(prefix: str, keys: list[str], values: np.ndarray) -> dict[str, float]:
@@ -102,23 +116,26 @@ def state_codes(citizens: Citizens, rules: RuleTables, month: int = 0) -> np.nda
     ).astype(np.uint8)
     code[listed] |= extra
     lists = rules.lists
-    spells = citizens.spells
-    if lists.size and citizens.list_mask.any():
-        black = lists.blacklist[spells.list]
-        from_lists = np.zeros(citizens.size, dtype=np.uint8)
+    members = np.flatnonzero(citizens.list_mask) if lists.size else listed[:0]
+    if members.size:
+        # the lists' flags from their members only (each write ORs a constant bit, so
+        # agents repeated among the spells need no ufunc.at)
+        held = citizens.list_mask[members]
         red_bits = mask_of(list(np.flatnonzero(~lists.blacklist)))
-        from_lists |= ((citizens.list_mask & lists.black_bits) != 0).view(np.uint8) << 1
-        from_lists |= ((citizens.list_mask & red_bits) != 0).view(np.uint8) << 2
-        # each write sets one constant bit, so repeated agents need no ufunc.at
+        black = (held & lists.black_bits) != 0
+        code[members] |= (black.view(np.uint8) << 1) | (
+            ((held & red_bits) != 0).view(np.uint8) << 2
+        )
+        spells = citizens.spells
+        black_spell = lists.blacklist[spells.list]
         why = spells.cause
-        from_lists[spells.agent[black & (why == INVOLUNTARY)]] |= np.uint8(1 << 3)
-        from_lists[spells.agent[black & (why == FALSE_RECORD)]] |= np.uint8(1 << 4)
-        banned = np.flatnonzero(citizens.list_mask & lists.black_bits)
+        code[spells.agent[black_spell & (why == INVOLUNTARY)]] |= np.uint8(1 << 3)
+        code[spells.agent[black_spell & (why == FALSE_RECORD)]] |= np.uint8(1 << 4)
+        banned = members[black]
         masks = bound_sanctions(citizens, lists, banned, month)
         flights = (masks & mask_of(list(np.flatnonzero(lists.sanction_flights)))) != 0
         trains = (masks & mask_of(list(np.flatnonzero(lists.sanction_trains)))) != 0
-        from_lists[banned] |= ((flights << 5) | (trains << 6)).astype(np.uint8)
-        code |= from_lists
+        code[banned] |= ((flights << 5) | (trains << 6)).astype(np.uint8)
     return code
 
 
@@ -186,8 +203,7 @@ def collect(
     total = {flag: int(counts.sum()) for flag, counts in by_quintile.items()}
     n_listed = total["blacklisted"]
     times_listed = citizens.times_listed
-    ever_listed = times_listed > 0
-    n_ever = int(ever_listed.sum())
+    n_ever = int(np.count_nonzero(times_listed))
     rewarded, rewards = monthly_rewards(events, "citizen")
     n_firms_listed = int(on_blacklist(firms, rules.lists).sum()) if firms.size else 0
     firm_listings = events.listings.get("firm")
@@ -223,7 +239,7 @@ def collect(
         "paid_after_listing_people": listings.paid_after_listing * people_per_agent,
         "paid_after_listing_entities": firms_paid * people_per_agent,
         "wrong_records_repaired": listings.repaired,
-        "reoffending_share": float(_share(int((times_listed > 1).sum()), n_ever)),
+        "reoffending_share": float(_share(np.count_nonzero(times_listed > 1), n_ever)),
         # months_listed is 0 for citizens never listed, so the sum needs no selection
         "mean_months_listed": float(_share(citizens.months_listed.sum(), n_ever)),
         "mean_score": float(citizens.score.mean()),
@@ -231,13 +247,7 @@ def collect(
         "sanction_cost_yuan": monthly_sanction_cost(events, "citizen") * people_per_agent,
         "firm_sanction_cost_yuan": monthly_sanction_cost(events, "firm") * people_per_agent,
         "reward_value_yuan": float(rewards.sum()) * people_per_agent,
-        "redlist_concentration_index": _income_concentration(
-            citizens, np.ones(rewarded.size), rewarded
-        ),
-        "reward_relative_concentration_index": _income_concentration(
-            citizens, rewards / citizens.income[rewarded], rewarded
-        ),
-        "reward_yuan_concentration_index": _income_concentration(citizens, rewards, rewarded),
+        **_reward_concentrations(citizens, rewarded, rewards),
         "moves": moves.moved,
         "listed_moves": moves.listed_moved,
         "escaped_listings": moves.escaped,
@@ -274,7 +284,9 @@ def collect(
     if government is not None and scenario is not None:
         _, firm_rewards = monthly_rewards(events, "firm")
         paid = row["reward_value_yuan"] + float(firm_rewards.sum()) * people_per_agent
-        row.update(government_columns(populations, rules, events, government, scenario, paid))
+        row.update(
+            government_columns(populations, rules, events, government, scenario, paid, size_c)
+        )
     return row
 
 
@@ -336,8 +348,12 @@ def travel_blocked_purchases(
     people_per_agent: float,
 ) -> dict[str, float]:
     """Ticket purchases barred citizens attempt this month ([travel]; each mode counted once)."""
-    flights = np.flatnonzero(codes & np.uint8(1 << FLAGS.index("flight_banned")))
-    trains = np.flatnonzero(codes & np.uint8(1 << FLAGS.index("train_banned")))
+    flight_bit = np.uint8(1 << FLAGS.index("flight_banned"))
+    train_bit = np.uint8(1 << FLAGS.index("train_banned"))
+    # the two ban flags are the codes' top bits: one pass finds everyone barred from either
+    barred = np.flatnonzero(codes >= min(flight_bit, train_bit))
+    flights = barred[(codes[barred] & flight_bit) != 0]
+    trains = barred[(codes[barred] & train_bit) != 0]
     return {
         "flight_purchases_blocked": travel.attempts(0, citizens.income[flights], year)
         * people_per_agent,
