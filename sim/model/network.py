@@ -125,16 +125,27 @@ class RingTies:
         return count
 
 
+SPARSE_MASK_SHARE = 0.1  # at most this share set: count from the set agents' own ties
+
+
 class SocialNetwork:
     """Citizens' ties as a sparse matrix; agent i is row i.
 
     From SPLIT_MIN_AGENTS agents (or with `split`), the neighbours' count goes through
     `RingTies` (`ring_reach`: the lattice's reach; ties beyond it are counted by index).
+    With `mutual` (the matrix is symmetric, as `small_world` builds it) a sparse mask, at
+    most SPARSE_MASK_SHARE of the agents, is counted from the ties of the agents it holds:
+    each such tie adds one to the agent at its other end. The counts are the same integers.
     """
 
     def __init__(
-        self, adjacency: sp.csr_array, ring_reach: int = 0, split: bool | None = None
+        self,
+        adjacency: sp.csr_array,
+        ring_reach: int = 0,
+        split: bool | None = None,
+        mutual: bool = False,
     ) -> None:
+        self.mutual = mutual
         degree = np.diff(adjacency.indptr)
         # Neighbour counts are exact integers in the narrowest type that holds the degree.
         largest = int(degree.max()) if degree.size else 0
@@ -167,7 +178,10 @@ class SocialNetwork:
         An agent with no neighbours gets 0.5, the neutral share at which the peer term of
         its decision vanishes: it has no peers to follow, so no push either way.
         """
-        if self.ring is not None:
+        n = mask.size
+        if self.mutual and np.count_nonzero(mask) <= SPARSE_MASK_SHARE * n:
+            count = self._count_from_ties_of(np.flatnonzero(mask), n)
+        elif self.ring is not None:
             count = self.ring.count(mask, self._count_dtype)
         else:
             count = self.adjacency @ mask.astype(self._count_dtype)
@@ -176,6 +190,15 @@ class SocialNetwork:
         if self._isolated.size:
             share[self._isolated] = 0.5
         return share
+
+    def _count_from_ties_of(self, active: np.ndarray, n: int) -> np.ndarray:
+        """Per agent, its ties to `active` agents, from the active agents' rows (mutual ties)."""
+        starts = self.indptr[active]
+        degree = self.indptr[active + 1] - starts
+        first = np.cumsum(degree) - degree  # where each active agent's ties start below
+        position = np.arange(int(first[-1] + degree[-1]) if active.size else 0)
+        position += np.repeat(starts - first, degree)
+        return np.bincount(self.indices[position], minlength=n)
 
     def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniformly chosen neighbour per agent; -1 for an isolated agent."""

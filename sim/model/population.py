@@ -257,7 +257,7 @@ def build_citizens(rng: np.random.Generator, scenario: Scenario, rules: RuleTabl
         perceived_detection=_beliefs(
             rules, city, behaviours, scenario.decision.initial_detection_belief
         ),
-        peers=SocialNetwork(adjacency, ring_reach=scenario.network.mean_degree // 2),
+        peers=SocialNetwork(adjacency, ring_reach=scenario.network.mean_degree // 2, mutual=True),
         income_quintile=np.minimum((rank * 5).astype(np.int8), 4),
         income_order=income_order,
         employer=np.full(n, -1, dtype=np.int32),

@@ -107,6 +107,31 @@ def test_share_is_the_exact_share_of_neighbours_whatever_the_degree(
     np.testing.assert_array_equal(network.degree, degree)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 3000),
+    degree=st.integers(0, 12),
+    rewiring=st.floats(0.0, 1.0),
+    density=st.floats(0.0, 0.3),
+    split=st.booleans(),
+)
+def test_a_sparse_mask_counts_from_its_agents_ties_as_the_matrix_product(
+    seed, n, degree, rewiring, density, split
+):
+    """Mutual ties: counting from the set agents' rows gives the product's shares exactly,
+    on both sides of SPARSE_MASK_SHARE and with the ring ties apart or not."""
+    rng = np.random.default_rng(seed)
+    adjacency = small_world(rng, n, degree, rewiring)
+    mask = rng.random(n) < density
+    mutual = SocialNetwork(adjacency, ring_reach=degree // 2, split=split, mutual=True)
+    product = SocialNetwork(adjacency, ring_reach=degree // 2, split=False)
+    np.testing.assert_array_equal(mutual.share(mask), product.share(mask))
+    counts = adjacency.astype(np.int64) @ mask.astype(np.int64)
+    sparse = mutual._count_from_ties_of(np.flatnonzero(mask), n)
+    np.testing.assert_array_equal(sparse, counts)
+
+
 # --- ring ties apart: the neighbours' count at large populations ------------------------------
 
 
