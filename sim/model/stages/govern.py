@@ -105,20 +105,21 @@ def unfair_share(citizens: Population, rules: RuleTables) -> np.ndarray:
     Counts the scheme's blacklist and the agencies' blacklists alike: a citizen counts once,
     as unfair if any of its listings is involuntary or wrong.
     """
-    listed = on_blacklist(citizens, rules.lists)
-    unfair = np.zeros(citizens.size, dtype=bool)
-    cause = citizens.listing_cause
-    scheme = citizens.blacklisted
-    unfair[scheme] = (cause[scheme] == INVOLUNTARY) | (cause[scheme] == FALSE_RECORD)
+    listed = np.flatnonzero(on_blacklist(citizens, rules.lists))  # ascending rows
+    cause = citizens.listing_cause[listed]
+    unfair = citizens.blacklisted[listed] & ((cause == INVOLUNTARY) | (cause == FALSE_RECORD))
     spells = citizens.spells
-    if spells.size:
+    if spells.size and listed.size:
         black = rules.lists.blacklist[spells.list]
-        wrong = black & ((spells.cause == INVOLUNTARY) | (spells.cause == FALSE_RECORD))
-        unfair[spells.agent[wrong]] = True
+        wrong = spells.agent[
+            black & ((spells.cause == INVOLUNTARY) | (spells.cause == FALSE_RECORD))
+        ]
+        position = np.minimum(np.searchsorted(listed, wrong), listed.size - 1)
+        unfair[position[listed[position] == wrong]] = True
     n_cities = len(rules.city_names)
-    city = citizens.city
-    members = np.bincount(city[listed], minlength=n_cities)
-    unfair_members = np.bincount(city[listed & unfair], minlength=n_cities)
+    city = citizens.city[listed]
+    members = np.bincount(city, minlength=n_cities)
+    unfair_members = np.bincount(city[unfair], minlength=n_cities)
     return np.where(members > 0, unfair_members / np.maximum(members, 1), 0.0)
 
 
