@@ -114,8 +114,6 @@ AGENT_ARRAYS: tuple[AgentArray, ...] = (
                column="aware"),
     AgentArray("violated", np.bool_, False, "bool", "Violated this step."),
     AgentArray("involuntary_violation", np.bool_, False, "bool", "Forced to violate this step."),
-    AgentArray("employer_harm", np.float64, 0.0, "float64, income share",
-               "Income share lost to the employer's violations this step."),
     AgentArray("rewards_yuan", np.float32, 0.0, "float64, yuan",
                "Value of red-list rewards received over the run.", column="rewards_yuan",
                written=np.float64),
@@ -193,6 +191,18 @@ class Citizens(Population):
     income_order: np.ndarray = field(default=None)
     employer: np.ndarray = field(default=None)
     income_rank_mean: float = 0.5  # mean of the fractional ranks, as float64 computes it
+    # income share each employer's violations take from its employees this month, by firm
+    # row; the last slot is "no employer" (row -1) and stays 0 (set by stage `sanction`)
+    harm_by_employer: np.ndarray = field(default_factory=lambda: np.zeros(1))
+
+    @property
+    def employer_harm(self) -> np.ndarray:
+        """Income share each citizen loses this month to its employer's violations."""
+        return self.harm_by_employer[self.employer]
+
+    def employer_harm_of(self, rows: np.ndarray) -> np.ndarray:
+        """`employer_harm` of some citizens, read through their employers only."""
+        return self.harm_by_employer[self.employer[rows]]
 
     def income_rank(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Fractional income rank in (0, 1) of every citizen, or of `rows` (float64)."""
@@ -306,6 +316,7 @@ def assign_employers(
     city = citizens.city[employed]
     offset = (rng.random(city.size) * counts[city]).astype(np.int64)
     citizens.employer[employed] = starts[city] + offset
+    citizens.harm_by_employer = np.zeros(firms.size + 1)
 
 
 def reset_scores(population: Population, rules: RuleTables) -> None:

@@ -65,8 +65,10 @@ def test_employer_harm_pushes_shocked_debtors_into_default() -> None:
     )
     citizens = model.citizens
     citizens.debtor[:] = True
-    citizens.employer_harm[:] = 0.0
-    citizens.employer_harm[::2] = 0.6
+    every_other = np.arange(citizens.size) % 2 == 0
+    citizens.employer[:] = np.where(every_other, 0, -1)  # firm 0 employs every other one
+    citizens.harm_by_employer = np.zeros(model.firms.size + 1)
+    citizens.harm_by_employer[0] = 0.6
     forced = forced_defaulters(model.rng, citizens, model.config)
     assert np.array_equal(forced, np.arange(0, citizens.size, 2))
 

@@ -31,7 +31,7 @@ from sim.model.memberships import list_penalty
 
 if TYPE_CHECKING:
     from sim.model.kinds import ActorKind
-    from sim.model.population import Population
+    from sim.model.population import Citizens, Population
     from sim.model.rules import RuleTables
     from sim.scenario.schema import Scenario
 
@@ -39,7 +39,7 @@ PRO_SOCIAL_HORIZON_MONTHS = 12.0
 
 
 def forced_defaulters(
-    rng: np.random.Generator, citizens: Population, scenario: Scenario
+    rng: np.random.Generator, citizens: Citizens, scenario: Scenario
 ) -> np.ndarray:
     """Debtors whose income, after a shock and any employer harm, cannot cover their loan."""
     shocks = scenario.income_shocks
@@ -47,7 +47,7 @@ def forced_defaulters(
     shocked = shocked[citizens.debtor[shocked]]
     loss = rng.uniform(0.0, shocks.loss_share_max, shocked.size)
     income = citizens.income[shocked]
-    remaining = income * (1.0 - loss - citizens.employer_harm[shocked])
+    remaining = income * (1.0 - loss - citizens.employer_harm_of(shocked))
     needed = shocks.subsistence_yuan + shocks.debt_service_income_share * income
     return shocked[remaining < needed]
 

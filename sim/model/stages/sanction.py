@@ -41,8 +41,8 @@ def sanction_and_reward(population: Population, rules: RuleTables) -> MonthlyTra
 def harm_employees(citizens: Population, firms: Population, rules: RuleTables, acts: Acts) -> None:
     """Set each employee's income share lost to its employer's violations this month."""
     harmful = acts.violation & (rules.harms_employees[acts.behaviour] > 0)
-    if not harmful.any() and not citizens.employer_harm.any():
+    if not harmful.any() and not citizens.harm_by_employer.any():
         return
     harm = np.zeros(firms.size + 1)  # the last slot is "no employer" (row -1)
     np.maximum.at(harm, acts.agent[harmful], rules.harms_employees[acts.behaviour[harmful]])
-    citizens.employer_harm[:] = harm[citizens.employer]
+    citizens.harm_by_employer = harm  # employees read it through their employer
