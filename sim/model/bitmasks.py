@@ -15,6 +15,21 @@ def mask_of(indices: list[int]) -> np.uint64:
     return np.uint64(mask)
 
 
+CHUNK_ROWS = 1 << 20  # masks tested at a time: temporaries of 8 MB, not 8 bytes an agent
+
+
+def rows_with(
+    masks: np.ndarray, bits_wanted: np.uint64 | int, chunk: int = CHUNK_ROWS
+) -> np.ndarray:
+    """Ascending rows whose mask has any of `bits_wanted`, tested `chunk` rows at a time."""
+    wanted = np.uint64(bits_wanted)
+    parts = [
+        np.flatnonzero(masks[start : start + chunk] & wanted) + start
+        for start in range(0, masks.size, chunk)
+    ]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
 def bits(mask: np.ndarray, count: int) -> np.ndarray:
     """[n, count] bool: bit k of each mask."""
     shifts = np.arange(count, dtype=np.uint64)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import mask_of
+from sim.model.bitmasks import mask_of, rows_with
 from sim.model.spells import agent_groups
 
 if TYPE_CHECKING:
@@ -29,15 +29,18 @@ def on_blacklist(population: Population, lists: ListTables) -> np.ndarray:
     """[n] bool: on a scheme's blacklist or on any list of kind blacklist."""
     if lists.size == 0:
         return population.blacklisted
-    return population.blacklisted | ((population.list_mask & lists.black_bits) != 0)
+    listed = population.blacklisted.copy()
+    listed[rows_with(population.list_mask, lists.black_bits)] = True
+    return listed
 
 
 def on_red_list(population: Population, lists: ListTables) -> np.ndarray:
     """[n] bool: on a scheme's red list or on any list of kind red list."""
     if lists.size == 0:
         return population.redlisted
-    red_bits = mask_of(list(np.flatnonzero(~lists.blacklist)))
-    return population.redlisted | ((population.list_mask & red_bits) != 0)
+    listed = population.redlisted.copy()
+    listed[rows_with(population.list_mask, mask_of(list(np.flatnonzero(~lists.blacklist))))] = True
+    return listed
 
 
 def bound_by_lists(

@@ -186,6 +186,7 @@ class SocialNetwork:
         else:
             count = self.adjacency @ mask.astype(self._count_dtype)
         share = count.astype(np.float32)
+        del count  # before the next full-size temporary
         share *= self._inverse_by_degree[self._degree]
         if self._isolated.size:
             share[self._isolated] = 0.5

@@ -6,7 +6,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.bitmasks import bits, mask_of, or_table, summed, sums_by_bit, unioned
+from sim.model.bitmasks import (
+    bits,
+    mask_of,
+    or_table,
+    rows_with,
+    summed,
+    sums_by_bit,
+    unioned,
+)
 
 
 def brute_sums(masks, wanted, group, groups, weights):
@@ -101,3 +109,21 @@ def test_unioned_is_the_or_over_set_bits_narrow_or_wide(seed, rows, wide):
             if (mask >> k) & 1:
                 expected[row] |= per_bit[k]
     assert np.array_equal(unioned(masks, per_bit), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 500),
+    chunk=st.integers(1, 600),
+    wanted=st.lists(st.integers(0, 63), max_size=8, unique=True),
+    density=st.floats(0.0, 0.3),
+)
+def test_rows_with_finds_every_mask_sharing_a_bit_chunk_by_chunk(
+    seed, rows, chunk, wanted, density
+):
+    rng = np.random.default_rng(seed)
+    on = rng.random((rows, 64)) < density
+    masks = np.array([mask_of(list(np.flatnonzero(r))) for r in on], dtype=np.uint64)
+    expected = [row for row in range(rows) if on[row, wanted].any()]
+    np.testing.assert_array_equal(rows_with(masks, mask_of(wanted), chunk=chunk), expected)

@@ -8,8 +8,17 @@ from helpers import (
     NORTH,
     build,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.model.stages.metrics import concentration_index
+from sim.model.events import NO_LIST_TRANSFERS, ListTransfers, MonthlyTransfers, StepEvents
+from sim.model.stages.metrics import (
+    CODES,
+    QUINTILES,
+    code_table,
+    concentration_index,
+    monthly_rewards,
+)
 
 
 def test_collected_row_matches_the_agents_state() -> None:
@@ -84,3 +93,62 @@ def test_calendar_month_names_the_month_simulated_in_each_row():
     assert frame["calendar_month"].tolist()[11:14] == ["2014-12", "2015-01", "2015-02"]
     expected = [f"{2014 + (s - 1) // 12}-{(s - 1) % 12 + 1:02d}" for s in frame["step"]]
     assert frame["calendar_month"].tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(0, 400),
+    cities=st.integers(1, 5),
+    chunk=st.integers(1, 500),
+)
+def test_the_code_table_counts_each_agent_once_whatever_the_chunk(seed, rows, cities, chunk):
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, CODES, rows).astype(np.uint8)
+    quintile = rng.integers(0, QUINTILES, rows).astype(np.int8)
+    city = rng.integers(0, cities, rows).astype(np.int32)
+    expected = np.zeros((QUINTILES, cities, CODES), dtype=np.int64)
+    for q, c, k in zip(quintile, city, codes, strict=True):
+        expected[q, c, k] += 1
+    got = code_table(codes, quintile, city, cities, chunk=chunk)
+    np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    agents=st.integers(1, 300),
+    scheme_share=st.floats(0.0, 1.0),
+    list_share=st.floats(0.0, 1.0),
+)
+def test_monthly_rewards_add_the_schemes_and_the_lists_per_agent(
+    seed, agents, scheme_share, list_share
+):
+    rng = np.random.default_rng(seed)
+    by_scheme = np.flatnonzero(rng.random(agents) < scheme_share)
+    by_lists = np.flatnonzero(rng.random(agents) < list_share)
+    scheme_yuan, list_yuan = rng.uniform(0, 500, by_scheme.size), rng.uniform(0, 500, by_lists.size)
+    paid = ListTransfers(
+        NO_LIST_TRANSFERS.burdened,
+        NO_LIST_TRANSFERS.sanctions,
+        NO_LIST_TRANSFERS.cost_yuan,
+        by_lists,
+        list_yuan,
+        np.zeros(by_lists.size, np.uint64),
+    )
+    events = StepEvents(
+        acts={},
+        listings={},
+        transfers={"citizen": MonthlyTransfers(0.0, by_scheme, scheme_yuan)},
+        moves={},
+        list_transfers={"citizen": paid},
+    )
+    expected: dict[int, float] = {}
+    for agent, yuan in [
+        *zip(by_scheme, scheme_yuan, strict=True),
+        *zip(by_lists, list_yuan, strict=True),
+    ]:
+        expected[int(agent)] = expected.get(int(agent), 0.0) + float(yuan)
+    rewarded, value = monthly_rewards(events, "citizen")
+    assert rewarded.tolist() == sorted(expected)
+    assert value.tolist() == [expected[agent] for agent in sorted(expected)]

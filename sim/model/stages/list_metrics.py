@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import bits, mask_of, sums_by_bit
+from sim.model.bitmasks import bits, mask_of, rows_with, sums_by_bit
 from sim.model.events import FALSE_RECORD
 from sim.model.spells import agent_groups
 
@@ -29,7 +29,7 @@ def list_members(population: Population, lists: ListTables) -> np.ndarray:
     counts = np.bincount(population.spells.list, minlength=lists.size)
     by_score = np.flatnonzero(lists.red_by_score)
     if by_score.size:
-        held = population.list_mask[np.flatnonzero(population.list_mask & mask_of(list(by_score)))]
+        held = population.list_mask[rows_with(population.list_mask, mask_of(list(by_score)))]
         for list_index in by_score:
             bit = np.uint64(1) << np.uint64(list_index)
             counts[list_index] = np.count_nonzero(held & bit)
@@ -53,14 +53,12 @@ def sanctions_borne(population: Population, rules: RuleTables, events: StepEvent
     paid = events.list_transfers[kind] if events.list_transfers else None
     if paid is None or paid.burdened.size == 0:
         return scheme_listed, scheme_masks
-    union = np.zeros(population.size, dtype=np.uint64)
-    bearing = np.zeros(population.size, dtype=bool)
-    union[scheme_listed] = scheme_masks
-    union[paid.burdened] |= paid.sanctions  # each agent once in `burdened`
-    bearing[scheme_listed] = True
-    bearing[paid.burdened] = True
-    unique = np.flatnonzero(bearing)
-    return unique, union[unique]
+    # two ascending sets of agents, each agent once in each: merge them, OR per agent
+    agents = np.concatenate([scheme_listed, paid.burdened])
+    order = np.argsort(agents, kind="stable")
+    unique, starts, _ = agent_groups(agents[order])
+    masks = np.concatenate([scheme_masks, paid.sanctions])[order]
+    return unique, np.bitwise_or.reduceat(masks, starts) if unique.size else masks
 
 
 def list_blocked_purchases(
@@ -206,7 +204,10 @@ def red_list_quintiles(
     red = np.flatnonzero(~lists.blacklist)
     if red.size == 0:
         return {}
-    counts = sums_by_bit(citizens.list_mask, red, citizens.income_quintile, QUINTILES)
+    members = rows_with(citizens.list_mask, mask_of(list(red)))  # the others add nothing
+    counts = sums_by_bit(
+        citizens.list_mask[members], red, citizens.income_quintile[members], QUINTILES
+    )
     row = {}
     for position, list_index in enumerate(red):
         for q in range(QUINTILES):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import mask_of, unioned
+from sim.model.bitmasks import mask_of, rows_with, unioned
 from sim.model.events import (
     CHOSEN,
     FALSE_RECORD,
@@ -345,9 +345,9 @@ def update_red_lists(
     score_bits = mask_of(list(by_score))
     # only agents that hold a red list by score or reach its lowest threshold can change
     lowest = lists.score_threshold[by_score].min()
-    agents = np.flatnonzero(
-        ((population.list_mask & score_bits) != 0) | (population.score >= lowest)
-    )
+    reaching = population.score >= lowest
+    reaching[rows_with(population.list_mask, score_bits)] = True
+    agents = np.flatnonzero(reaching)
     held = population.list_mask[agents] & score_bits
     city = population.city[agents]
     clean = ~on_blacklist_rows(population, lists, agents) & rules.registered(
@@ -452,7 +452,7 @@ def red_list_rewards(
     if by_score.size == 0:
         return agents, masks
     score_bits = mask_of(list(by_score))
-    holders = np.flatnonzero(population.list_mask & score_bits)
+    holders = rows_with(population.list_mask, score_bits)
     rewards_of = np.where(lists.red_by_score, lists.own_rewards, np.uint64(0))
     scored = unioned(population.list_mask[holders], rewards_of)
     everyone = np.concatenate([agents, holders])

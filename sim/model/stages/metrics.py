@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import mask_of
+from sim.model.bitmasks import CHUNK_ROWS, mask_of
 from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
 from sim.model.memberships import bound_sanctions, on_blacklist, on_red_list
+from sim.model.spells import agent_groups
 from sim.model.stages.government_metrics import government_columns
 from sim.model.stages.list_metrics import list_blocked_purchases, list_columns, rating_columns
 
@@ -152,14 +153,27 @@ def mean_violation_belief(population: Population, rules: RuleTables) -> float:
     return total / (population.size * columns.size)
 
 
-def code_table(codes: np.ndarray, quintile: np.ndarray, city: np.ndarray, n_cities: int):
-    """Agents per (income quintile, city, state code): one bincount for every grouping."""
-    key = quintile.astype(np.intp)  # one temporary, updated in place (bincount counts intp)
-    key *= n_cities
-    key += city
-    key *= CODES
-    key += codes
-    table = np.bincount(key, minlength=QUINTILES * n_cities * CODES)
+def code_table(
+    codes: np.ndarray,
+    quintile: np.ndarray,
+    city: np.ndarray,
+    n_cities: int,
+    chunk: int = CHUNK_ROWS,
+) -> np.ndarray:
+    """Agents per (income quintile, city, state code): one bincount for every grouping.
+
+    Counted `chunk` agents at a time, so the key's temporaries stay bounded at any size.
+    """
+    cells = QUINTILES * n_cities * CODES
+    table = np.zeros(cells, dtype=np.int64)
+    for start in range(0, codes.size, chunk):
+        rows = slice(start, start + chunk)
+        key = quintile[rows].astype(np.intp)  # updated in place (bincount counts intp)
+        key *= n_cities
+        key += city[rows]
+        key *= CODES
+        key += codes[rows]
+        table += np.bincount(key, minlength=cells)
     return table.reshape(QUINTILES, n_cities, CODES)
 
 
@@ -303,11 +317,13 @@ def monthly_rewards(events: StepEvents, kind: str) -> tuple[np.ndarray, np.ndarr
     paid = events.list_transfers[kind] if events.list_transfers else None
     if paid is None or paid.rewarded.size == 0:
         return transfers.rewarded, transfers.reward_value_yuan
+    # two ascending sets of agents, each agent once in each: merge them (the scheme's
+    # reward first), then add per agent
     agents = np.concatenate([transfers.rewarded, paid.rewarded])
-    value = np.concatenate([transfers.reward_value_yuan, paid.reward_yuan])
-    size = int(agents.max()) + 1  # agent rows: a bincount over them needs no sort
-    rewarded = np.flatnonzero(np.bincount(agents, minlength=size))
-    return rewarded, np.bincount(agents, weights=value, minlength=size)[rewarded]
+    order = np.argsort(agents, kind="stable")
+    rewarded, starts, _ = agent_groups(agents[order])
+    value = np.concatenate([transfers.reward_value_yuan, paid.reward_yuan])[order]
+    return rewarded, np.add.reduceat(value, starts)
 
 
 def monthly_sanction_cost(events: StepEvents, kind: str) -> float:
