@@ -210,6 +210,23 @@ class Citizens(Population):
         return (order + 0.5) / self.size
 
 
+def column_values(table: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """`table[rows, columns]`, by one flat take when the table is stored by column."""
+    if table.flags.f_contiguous and table.ndim == 2:
+        return table.ravel(order="F").take(columns * table.shape[0] + rows)
+    return table[rows, columns]
+
+
+def set_column_values(
+    table: np.ndarray, rows: np.ndarray, columns: np.ndarray, values: np.ndarray
+) -> None:
+    """`table[rows, columns] = values` (a repeated cell keeps the last); flat if by column."""
+    if table.flags.f_contiguous and table.ndim == 2:
+        table.ravel(order="F")[columns * table.shape[0] + rows] = values  # a view, written
+    else:
+        table[rows, columns] = values
+
+
 def _gamma(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
     """Gamma draws with a given mean and sd (a constant when sd is 0)."""
     if sd <= 0 or mean <= 0:

@@ -12,8 +12,11 @@ from helpers import (
     acts_of,
     build,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model.model import CreditModel
+from sim.model.population import column_values, set_column_values
 from sim.model.stages.learn import learn, published_detection
 from sim.scenario.files import load_scenario
 from sim.validation.cases import (
@@ -122,3 +125,28 @@ def test_a_cut_in_detection_is_believed_within_years_in_the_classroom() -> None:
         for label, factor, cut_at in (("none", 1.0, 12), ("cut", 0.25, 12), ("start", 0.25, None))
     }
     assert abs(belief["cut"] - belief["start"]) < abs(belief["cut"] - belief["none"]), belief
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 60),
+    columns=st.integers(1, 6),
+    cells=st.integers(0, 200),
+    by_column=st.booleans(),
+)
+def test_belief_cells_read_and_write_as_two_dimensional_indexing(
+    seed, rows, columns, cells, by_column
+):
+    """Flat reads and writes of a table stored by column (repeated cells: the last value)."""
+    rng = np.random.default_rng(seed)
+    table = rng.random((rows, columns), dtype=np.float32)
+    table = np.asfortranarray(table) if by_column else np.ascontiguousarray(table)
+    expected = table.copy()
+    row = rng.integers(0, rows, cells)
+    column = rng.integers(0, columns, cells)
+    values = rng.random(cells, dtype=np.float32)
+    np.testing.assert_array_equal(column_values(table, row, column), expected[row, column])
+    set_column_values(table, row, column, values)
+    expected[row, column] = values
+    np.testing.assert_array_equal(table, expected)

@@ -28,6 +28,7 @@ from sim.model.discounting import annuity_months
 from sim.model.draws import bernoulli_indices
 from sim.model.events import Acts
 from sim.model.memberships import list_penalty
+from sim.model.population import column_values
 
 if TYPE_CHECKING:
     from sim.model.kinds import ActorKind
@@ -300,13 +301,6 @@ def _choose(rng: np.random.Generator, net: np.ndarray, noise: float) -> np.ndarr
     if noise <= 0:
         return net > 0
     return rng.random(net.size) < expit(net / noise)
-
-
-def column_values(table: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """`table[rows, columns]`, by one flat take when the table is stored by column."""
-    if table.flags.f_contiguous and table.ndim == 2:
-        return table.ravel(order="F").take(columns * table.shape[0] + rows)
-    return table[rows, columns]
 
 
 @dataclass

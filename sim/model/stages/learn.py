@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.population import column_values, set_column_values
+
 if TYPE_CHECKING:
     from sim.model.events import Acts
     from sim.model.population import Population
@@ -42,14 +44,15 @@ def learn(
     outcome = acts.detected[violation].astype(np.float32)
     beliefs = population.perceived_detection
     if own_rate > 0:
-        current = beliefs[agents, column]
-        beliefs[agents, column] = current + own_rate * (outcome - current)
+        current = column_values(beliefs, agents, column)
+        set_column_values(beliefs, agents, column, current + own_rate * (outcome - current))
     if social_rate > 0 and agents.size:
         peers = population.peers.random_peer(agents, rng)
         heard = peers >= 0
         peers, heard_column, heard_outcome = peers[heard], column[heard], outcome[heard]
-        current = beliefs[peers, heard_column]
-        beliefs[peers, heard_column] = current + social_rate * (heard_outcome - current)
+        current = column_values(beliefs, peers, heard_column)
+        heard_now = current + social_rate * (heard_outcome - current)
+        set_column_values(beliefs, peers, heard_column, heard_now)
     learn_from_published(population, rules, acts, scenario, step)
 
 

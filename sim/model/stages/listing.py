@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.events import CHOSEN, FALSE_RECORD, INVOLUNTARY, Acts
+from sim.model.spells import sorted_unique
 from sim.model.transitions import clip_scores, delist
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def list_new(
     population.listing_city[agents] = city
     population.listing_behaviour[agents] = behaviour
     population.listing_cause[agents] = cause
-    newly_listed = np.flatnonzero(np.bincount(agents, minlength=population.size))
+    newly_listed = sorted_unique(agents)
     population.times_listed[newly_listed] += 1
     population.redlisted[newly_listed] = False
     return newly_listed
