@@ -119,7 +119,7 @@ def list_penalty(
     for list_index in np.flatnonzero(open_lists):
         by_act = lists.triggers[list_index, behaviour] & started
         if by_score_lists[list_index]:
-            rows = np.arange(agents.size)
+            rows = slice(None)  # every agent: views, not copies, of their arrays
             below = (
                 running
                 & (scheme == lists.score_scheme[list_index])

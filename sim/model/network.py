@@ -50,7 +50,7 @@ def small_world(
 
 SPLIT_MIN_AGENTS = 1 << 21  # from here the mask no longer fits in cache: ring ties apart
 MAX_RING_REACH = 32  # 2 x 32 offsets: the ring's bits fit one 64-bit word an agent
-BUILD_CHUNK_ROWS = 1 << 20  # rows classified at a time (bounded temporaries at setup)
+CHUNK_ROWS = 1 << 20  # rows handled at a time where temporaries would grow with the agents
 
 
 class RingTies:
@@ -68,8 +68,8 @@ class RingTies:
         self.offsets = np.concatenate([np.arange(-reach, 0), np.arange(1, reach + 1)])
         self.ring = np.zeros(n, dtype=np.min_scalar_type((1 << self.offsets.size) - 1))
         rows_of, bytes_of, bits_of = [], [], []
-        for first in range(0, n, BUILD_CHUNK_ROWS):
-            last = min(first + BUILD_CHUNK_ROWS, n)
+        for first in range(0, n, CHUNK_ROWS):
+            last = min(first + CHUNK_ROWS, n)
             start, stop = int(indptr[first]), int(indptr[last])
             rows = np.repeat(
                 np.arange(first, last, dtype=np.int32), np.diff(indptr[first : last + 1])
@@ -180,26 +180,45 @@ class SocialNetwork:
         """
         n = mask.size
         if self.mutual and np.count_nonzero(mask) <= SPARSE_MASK_SHARE * n:
-            count = self._count_from_ties_of(np.flatnonzero(mask), n)
-        elif self.ring is not None:
-            count = self.ring.count(mask, self._count_dtype)
+            share = self._count_from_ties_of(np.flatnonzero(mask), n)
         else:
-            count = self.adjacency @ mask.astype(self._count_dtype)
-        share = count.astype(np.float32)
-        del count  # before the next full-size temporary
-        share *= self._inverse_by_degree[self._degree]
+            if self.ring is not None:
+                count = self.ring.count(mask, self._count_dtype)
+            else:
+                count = self.adjacency @ mask.astype(self._count_dtype)
+            share = count.astype(np.float32)
+            del count  # before the next full-size temporary
+        for start in range(0, n, CHUNK_ROWS):  # counts to shares, a chunk at a time
+            rows = slice(start, start + CHUNK_ROWS)
+            share[rows] *= self._inverse_by_degree[self._degree[rows]]
         if self._isolated.size:
             share[self._isolated] = 0.5
         return share
 
-    def _count_from_ties_of(self, active: np.ndarray, n: int) -> np.ndarray:
-        """Per agent, its ties to `active` agents, from the active agents' rows (mutual ties)."""
+    def _count_from_ties_of(
+        self, active: np.ndarray, n: int, chunk: int = CHUNK_ROWS
+    ) -> np.ndarray:
+        """Per agent, its ties to `active` agents (float32), from the active agents' rows.
+
+        Needs mutual ties. Counted `chunk` agents at a time, so no integer count of every
+        agent is held beside the result.
+        """
         starts = self.indptr[active]
         degree = self.indptr[active + 1] - starts
         first = np.cumsum(degree) - degree  # where each active agent's ties start below
         position = np.arange(int(first[-1] + degree[-1]) if active.size else 0)
         position += np.repeat(starts - first, degree)
-        return np.bincount(self.indices[position], minlength=n)
+        ends = self.indices[position]  # the other end of each of their ties
+        del position
+        count = np.empty(n, dtype=np.float32)
+        if n <= chunk:
+            count[:] = np.bincount(ends, minlength=n)
+            return count
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            inside = ends[(ends >= start) & (ends < stop)]
+            count[start:stop] = np.bincount(inside - start, minlength=stop - start)
+        return count
 
     def random_peer(self, agents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniformly chosen neighbour per agent; -1 for an isolated agent."""

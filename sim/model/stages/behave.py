@@ -78,9 +78,6 @@ def full_penalty(
     # small [C * B] table gathered with one index (1-D takes, not 2-D fancy indexing)
     cell = city.astype(np.intp) * rules.points.shape[1] + behaviour
 
-    def by_cell(table: np.ndarray) -> np.ndarray:
-        return table[city_scheme].ravel().take(cell)
-
     registered = rules.registered(
         population.profession[agents], population.registration_draw[agents], step
     )
@@ -89,21 +86,28 @@ def full_penalty(
     )
     record_chance = chance_table.ravel().take(cell) * registered
     started = rules.behaviour_start[behaviour] <= step  # rollout: scored from this month
+    points = _by_cell(city_scheme, cell, rules.points)
     after = np.minimum(
-        population.score[agents] + by_cell(rules.points) * started, by_cell(rules.score_cap)
+        population.score[agents] + points * started, _by_cell(city_scheme, cell, rules.score_cap)
     )
+    del points
     redlisted = population.redlisted[agents]
     listed = population.blacklisted[agents]
-    triggers = by_cell(rules.serious) | (after < rules.blacklist_threshold[city_scheme][city])
+    serious = _by_cell(city_scheme, cell, rules.serious)
+    triggers = serious | (after < rules.blacklist_threshold[city_scheme][city])
+    del serious
     would_list = ~listed & triggers
     reward = rules.reward_value[city_scheme, actor][city]
-    listing_value = by_cell(rules.listing_value)
+    listing_value = _by_cell(city_scheme, cell, rules.listing_value)
+    del cell, started  # the month's largest temporaries are these per-candidate arrays
     listing_cost = would_list * (
         listing_value * rules.listing_burden[city_scheme, actor][city]
         + listing_value * reward * redlisted
     )
+    del listing_value
     fine = rules.fine_yuan[behaviour] / population.income[agents]
     penalty = fine + record_chance * listing_cost
+    del listing_cost
     if rules.lists.size:
         penalty += list_penalty(
             population, rules, rules.lists, agents, behaviour, after, registered, step
@@ -133,6 +137,11 @@ def full_penalty(
     if not aware.all():  # an unaware agent weighs the fine only
         penalty = np.where(aware, penalty, fine)
     return penalty
+
+
+def _by_cell(city_scheme: np.ndarray, cell: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The [scheme, behaviour] table read through each agent's flat (city, behaviour) cell."""
+    return table[city_scheme].ravel().take(cell)
 
 
 def extension_cost(
