@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import mask_of, rows_with, unioned
+from sim.model.bitmasks import CHUNK_ROWS, mask_of, rows_with, unioned
 from sim.model.events import (
     CHOSEN,
     FALSE_RECORD,
@@ -323,12 +323,14 @@ def update_red_lists(
     lists: ListTables,
     step: int,
     changes: ListChanges,
+    chunk: int = CHUNK_ROWS,
 ) -> None:
     """Blacklisted agents leave every red list; red lists by score take their eligible.
 
     A red list by score is a state, not a set of spells: its members are exactly the clean,
     registered subjects whose score of its scheme is at or above its threshold, recomputed
-    each month as one bit of `list_mask` (joins count as `new`, leavers as `left`).
+    each month as one bit of `list_mask` (joins count as `new`, leavers as `left`), `chunk`
+    agents at a time.
     """
     red = ~lists.blacklist
     if not red.any():
@@ -343,18 +345,8 @@ def update_red_lists(
         return
     actor = population.actor_index
     score_bits = mask_of(list(by_score))
-    # only agents that hold a red list by score or reach its lowest threshold can change
-    lowest = lists.score_threshold[by_score].min()
-    reaching = population.score >= lowest
-    reaching[rows_with(population.list_mask, score_bits)] = True
-    agents = np.flatnonzero(reaching)
-    held = population.list_mask[agents] & score_bits
-    city = population.city[agents]
-    clean = ~on_blacklist_rows(population, lists, agents) & rules.registered(
-        population.profession[agents], population.registration_draw[agents], step
-    )
     running = rules.scheme_active(step)
-    qualified = np.zeros(agents.size, dtype=np.uint64)
+    ladders = []  # per scheme: (thresholds ascending, OR of the lowest k lists' bits, [C] bits)
     for scheme in sorted_unique(lists.score_scheme[by_score]):
         # the scheme's red lists from the lowest threshold up: a score at or above the k-th
         # lowest threshold qualifies for the k lowest (one search per agent, not one per list)
@@ -367,7 +359,36 @@ def update_red_lists(
         usable &= (lists.start_month[of_scheme] <= step)[:, None]
         usable &= lists.subjects[of_scheme, actor][:, None]
         by_city = np.bitwise_or.reduce(np.where(usable, bits[:, None], np.uint64(0)), axis=0)
-        thresholds = lists.score_threshold[of_scheme]
+        ladders.append((lists.score_threshold[of_scheme], prefix, by_city))
+    # each agent's membership depends on its own row only: a chunk of rows at a time
+    for start in range(0, population.size, chunk):
+        rows = slice(start, start + chunk)
+        _requalify(population, rules, lists, step, changes, rows, score_bits, ladders)
+
+
+def _requalify(
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    step: int,
+    changes: ListChanges,
+    rows: slice,
+    score_bits: np.uint64,
+    ladders: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> None:
+    """Red lists by score of the agents in `rows`: their bits and the month's flows."""
+    by_score = np.flatnonzero(lists.red_by_score)
+    # only agents that hold a red list by score or reach its lowest threshold can change
+    reaching = population.score[rows] >= lists.score_threshold[by_score].min()
+    reaching[rows_with(population.list_mask[rows], score_bits)] = True
+    agents = np.flatnonzero(reaching) + rows.start
+    held = population.list_mask[agents] & score_bits
+    city = population.city[agents]
+    clean = ~on_blacklist_rows(population, lists, agents) & rules.registered(
+        population.profession[agents], population.registration_draw[agents], step
+    )
+    qualified = np.zeros(agents.size, dtype=np.uint64)
+    for thresholds, prefix, by_city in ladders:
         rank = np.searchsorted(thresholds, population.score[agents], side="right")
         qualified |= prefix[rank] & by_city[city]
     qualified = np.where(clean, qualified, np.uint64(0))
@@ -378,8 +399,8 @@ def update_red_lists(
             bit = np.uint64(1) << np.uint64(list_index)
             changes.new[list_index] += int(np.count_nonzero(after & ~before & bit))
             changes.left[list_index] += int(np.count_nonzero(before & ~after & bit))
-        rows = agents[changed]
-        population.list_mask[rows] = (population.list_mask[rows] & ~score_bits) | after
+        moved = agents[changed]
+        population.list_mask[moved] = (population.list_mask[moved] & ~score_bits) | after
 
 
 def list_transfers(
@@ -451,12 +472,22 @@ def red_list_rewards(
     by_score = np.flatnonzero(lists.red_by_score)
     if by_score.size == 0:
         return agents, masks
-    score_bits = mask_of(list(by_score))
-    holders = rows_with(population.list_mask, score_bits)
+    holders = rows_with(population.list_mask, mask_of(list(by_score)))
     rewards_of = np.where(lists.red_by_score, lists.own_rewards, np.uint64(0))
-    scored = unioned(population.list_mask[holders], rewards_of)
-    everyone = np.concatenate([agents, holders])
-    order = np.argsort(everyone, kind="stable")  # two sorted runs: a linear merge
-    merged, merged_starts, _ = agent_groups(everyone[order])
-    all_masks = np.concatenate([masks, scored])[order]
-    return merged, np.bitwise_or.reduceat(all_masks, merged_starts) if merged.size else all_masks
+    scored = np.empty(holders.size, dtype=np.uint64)
+    for start in range(0, holders.size, CHUNK_ROWS):  # bounded temporaries of the lookup
+        part = slice(start, start + CHUNK_ROWS)
+        scored[part] = unioned(population.list_mask[holders[part]], rewards_of)
+    if agents.size == 0:
+        return holders, scored
+    # the (few) members by spells into the (many) holders, both ascending: OR where an agent
+    # is both, insert where it is only the former
+    position = np.searchsorted(holders, agents)
+    both = position < holders.size
+    both[both] = holders[position[both]] == agents[both]
+    scored[position[both]] |= masks[both]
+    alone = ~both
+    return (
+        np.insert(holders, position[alone], agents[alone]),
+        np.insert(scored, position[alone], masks[alone]),
+    )
