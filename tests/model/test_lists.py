@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,13 @@ def world(lists: dict, memoranda: dict | None = None, **changes) -> dict:
 
 def run(data: dict, months: int) -> CreditModel:
     model = CreditModel(scenario_from_data(data))
+    for _ in range(months):
+        model.step()
+    return model
+
+
+def run_scenario(scenario, months: int) -> CreditModel:
+    model = CreditModel(scenario)
     for _ in range(months):
         model.step()
     return model
@@ -324,3 +332,55 @@ def test_red_list_members_and_rewards_by_quintile_add_up_and_match_the_agents(
     policy = [row[f"list_reward_yuan__loans__q{q}"] for q in range(1, 6)]
     assert sum(policy) == pytest.approx(row["list_reward_yuan__loans"])
     np.testing.assert_allclose(policy, [row[f"list_reward_yuan__q{q}"] for q in range(1, 6)])
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**16), months=st.integers(30, 48), chunk=st.integers(1, 2000))
+def test_red_lists_by_score_are_the_same_whatever_the_chunk_of_agents(seed, months, chunk):
+    """update_red_lists a chunk of agents at a time gives the one-pass bits and flows."""
+    from sim.model.events import ListChanges
+    from sim.model.stages.lists import update_red_lists
+
+    scenario = load_scenario(
+        ROOT / "scenarios" / "national_2018_lists.toml",
+        {"population.citizens": 3000, "simulation.seed": seed},
+    )
+    model = run_scenario(scenario, months)
+    rules, lists = model.rules, model.rules.lists
+    outcomes = []
+    for size in (model.citizens.size, chunk):
+        population = copy.deepcopy(model.citizens)
+        changes = ListChanges.empty(lists.size)
+        update_red_lists(population, rules, lists, months, changes, chunk=size)
+        outcomes.append((population.list_mask, changes.new, changes.left))
+    for one, chunked in zip(*outcomes, strict=True):
+        np.testing.assert_array_equal(one, chunked)
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**16), months=st.integers(30, 48))
+def test_red_list_rewards_are_the_union_of_each_members_lists(seed, months):
+    """Each rewarded agent once, ascending, with the OR of the rewards of every red list it is
+    on (by spell or by score), computed here list by list."""
+    from sim.model.stages.lists import red_list_rewards
+
+    scenario = load_scenario(
+        ROOT / "scenarios" / "national_2018_lists.toml",
+        {"population.citizens": 3000, "simulation.seed": seed},
+    )
+    model = run_scenario(scenario, months)
+    citizens, lists = model.citizens, model.rules.lists
+    red_rows = np.flatnonzero(~lists.blacklist[citizens.spells.list])
+    agents, masks = red_list_rewards(citizens, lists, red_rows)
+    score_bits = np.uint64(sum(1 << int(k) for k in np.flatnonzero(lists.red_by_score)))
+    assert red_rows.size and np.count_nonzero(citizens.list_mask & score_bits)  # both kinds
+    expected: dict[int, int] = {}
+    for row in red_rows:
+        agent = int(citizens.spells.agent[row])
+        expected[agent] = expected.get(agent, 0) | int(lists.own_rewards[citizens.spells.list[row]])
+    for list_index in np.flatnonzero(lists.red_by_score):
+        bit = np.uint64(1) << np.uint64(list_index)
+        for agent in np.flatnonzero(citizens.list_mask & bit):
+            expected[int(agent)] = expected.get(int(agent), 0) | int(lists.own_rewards[list_index])
+    assert agents.tolist() == sorted(expected)
+    assert [int(m) for m in masks] == [expected[a] for a in sorted(expected)]
