@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.bitmasks import CHUNK_ROWS
 from sim.model.population import column_values, set_column_values
 
 if TYPE_CHECKING:
@@ -101,8 +102,15 @@ def learn_from_published(
         beliefs *= 1 - weight[0]
         beliefs += target[0]
         return
-    city = population.city
-    for column in np.flatnonzero(visible.any(axis=0)):  # column by column: 1-D gathers
-        belief = beliefs[:, column]
-        belief *= (1 - weight[:, column])[city]
-        belief += target[:, column][city]
+    columns = np.flatnonzero(visible.any(axis=0))
+    kept, moved = (1 - weight).T, target.T  # [K, C]: each column's factor and shift by city
+    # a chunk of agents at a time, column by column: 1-D gathers by a native index into one
+    # reused buffer (the beliefs are stored by column, so each slice is contiguous)
+    for start in range(0, population.size, CHUNK_ROWS):
+        rows = slice(start, start + CHUNK_ROWS)
+        city = population.city[rows].astype(np.intp)
+        by_city = np.empty(city.size, dtype=np.float32)
+        for column in columns:
+            belief = beliefs[rows, column]
+            belief *= np.take(kept[column], city, out=by_city)
+            belief += np.take(moved[column], city, out=by_city)
