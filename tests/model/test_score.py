@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from helpers import (
     BLOOD,
@@ -13,8 +15,14 @@ from helpers import (
     build,
     everyone_in,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sim.model.model import CreditModel
 from sim.model.stages.score import apply_records, recover
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_scores_recover_toward_base_but_not_past_it() -> None:
@@ -46,3 +54,38 @@ def test_unrecorded_acts_change_no_score() -> None:
     acts = acts_of([0, 1], [TRAFFIC, LOAN], [TRAFFIC, LOAN], recorded=False)
     apply_records(model.citizens, model.rules, acts, NONE, 100.0)
     assert np.array_equal(model.citizens.score, before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    recovery=st.sampled_from([0.0, 0.5, 2.0, 7.0]),
+    decay=st.sampled_from([0.0, 1.0, 3.5]),
+    one_scheme=st.booleans(),
+)
+def test_recovery_and_decay_move_every_score_toward_base_by_its_step(
+    seed, recovery, decay, one_scheme
+):
+    """Below base: up by the recovery, capped at base; above: down by the decay, floored at
+    base; at base: unchanged. One scheme everywhere (national) or several (the test world)."""
+    if one_scheme:
+        national = ROOT / "scenarios" / "national_2018.toml"
+        scenario = load_scenario(national, {"population.citizens": 300})
+        model = CreditModel(scenario, seed=seed)
+    else:
+        model = build()
+    rules, citizens = model.rules, model.citizens
+    rules.recovery_points[:] = recovery
+    rules.decay_points[:] = decay
+    rng = np.random.default_rng(seed)
+    base = rules.base_score[rules.city_scheme[citizens.city]]
+    offset = rng.choice([-20.0, -3.0, -0.25, 0.0, 0.25, 3.0, 20.0], citizens.size)
+    citizens.score[:] = base + offset
+    before = citizens.score.copy()
+    recover(citizens, rules)
+    expected = np.where(
+        before < base,
+        np.minimum(before + recovery, base),
+        np.where(before > base, np.maximum(before - decay, base), before),
+    )
+    np.testing.assert_array_equal(citizens.score, expected)

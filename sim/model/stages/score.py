@@ -24,22 +24,7 @@ def recover(population: Population, rules: RuleTables) -> None:
     """Move scores toward base: up by the monthly recovery, down by the monthly decay."""
     score = population.score
     schemes = rules.city_scheme
-    if np.all(schemes == schemes[0]):  # one scheme everywhere: whole-array work, no lookups
-        # Plain arithmetic, no masked writes (much slower in NumPy): below base,
-        # min(score + recovery, base); at or above base, min(score, score) = score.
-        # One float temporary each way (in place where the value is the same).
-        base = rules.base_score[schemes[0]]
-        raised = np.multiply(score < base, rules.recovery_points[schemes[0]])
-        raised += score
-        np.maximum(score, base, out=score)
-        np.minimum(raised, score, out=score)
-        decay = rules.decay_points[schemes[0]]
-        if decay > 0:
-            lowered = np.multiply(score > base, decay)
-            np.subtract(score, lowered, out=lowered)
-            np.minimum(score, base, out=score)
-            np.maximum(lowered, score, out=score)
-        return
+    # only the agents off base move (a few per cent), written through their rows
     city_base = rules.base_score[schemes]
     base = city_base[0] if np.all(city_base == city_base[0]) else city_base[population.city]
     below = np.flatnonzero(score < base)
