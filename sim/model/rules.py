@@ -7,12 +7,16 @@ Behaviours are indexed b, schemes s, cities c, zones z. Scheme index `n_schemes`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model.discounting import annuity_months
 from sim.model.list_rules import ListTables, RatingTables, compile_lists, compile_ratings
 from sim.scenario.schema import ACTORS, Scenario
+
+if TYPE_CHECKING:
+    from sim.model.population import Population
 
 __all__ = ["RuleTables", "annuity_months", "compile_rules"]
 
@@ -93,6 +97,16 @@ class RuleTables:
     def registered(self, profession: np.ndarray, draw: np.ndarray, step: int) -> np.ndarray:
         """Whether agents are real-name registered at this step (coverage grows to 1)."""
         return draw < self.registration_coverage(step)[profession]
+
+    def registered_rows(self, population: Population, rows: np.ndarray, step: int) -> np.ndarray:
+        """`registered` of the agents at `rows`; once coverage is complete, with no lookups.
+
+        Registration draws are U[0, 1) (or -1), so a coverage of 1 or more registers all.
+        """
+        coverage = self.registration_coverage(step)
+        if coverage.min() >= 1.0:
+            return np.ones(len(rows), dtype=bool)
+        return population.registration_draw[rows] < coverage[population.profession[rows]]
 
     def registration_coverage(self, step: int) -> np.ndarray:
         """[P] share registered at this step, by profession.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import make_scenario
+from helpers import build, make_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model.rules import annuity_months, compile_rules
 from sim.scenario.schema import Scenario
@@ -143,3 +145,21 @@ def test_annuity_months_with_a_vanishing_discount_rate_counts_the_months(rate: f
     assert annuity_months(np.inf, rate) == pytest.approx((1 + rate) / rate)
     rules = compile_rules(make_scenario(decision__monthly_discount_rate=rate))
     assert rules.listing_value[0] == pytest.approx(6.0, rel=1e-4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(step=st.integers(0, 200), seed=st.integers(0, 2**16), rows=st.integers(0, 500))
+def test_registered_rows_is_registered_at_those_rows_before_and_after_full_coverage(
+    step, seed, rows
+):
+    """The shortcut once coverage reaches 1 gives what the draws give (draws are below 1)."""
+    model = build(registration__monthly_growth=0.01)  # complete from month 40
+    rules = model.rules
+    rng = np.random.default_rng(seed)
+    for population in model.populations.values():
+        picked = rng.integers(0, population.size, rows)
+        expected = rules.registered(
+            population.profession[picked], population.registration_draw[picked], step
+        )
+        got = rules.registered_rows(population, picked, step)
+        np.testing.assert_array_equal(got, expected)

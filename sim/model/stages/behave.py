@@ -78,9 +78,7 @@ def full_penalty(
     # small [C * B] table gathered with one index (1-D takes, not 2-D fancy indexing)
     cell = city.astype(np.intp) * rules.points.shape[1] + behaviour
 
-    registered = rules.registered(
-        population.profession[agents], population.registration_draw[agents], step
-    )
+    registered = rules.registered_rows(population, agents, step)
     chance_table = (rules.city_data_sharing * rules.scheme_active(step))[:, None] * (
         rules.scored_at(step)[city_scheme]
     )
@@ -399,9 +397,7 @@ def _prosocial_acts(
     behaviour = int(population.behaviours[column])
     city = population.city[candidates]
     scheme = rules.city_scheme[city]
-    registered = rules.registered(
-        population.profession[candidates], population.registration_draw[candidates], step
-    )
+    registered = rules.registered_rows(population, candidates, step)
     scored = rules.scored_at(step)[scheme, behaviour]
     counted = registered * rules.scheme_active(step)[city] * scored
     counted = counted & population.aware[candidates]

@@ -48,9 +48,7 @@ def detect(
         chance = np.minimum(chance * multiplier, 1.0)
     seen = rng.random(agents.size) < chance
     acts.detected = seen & ~acts.prosocial
-    registered = rules.registered(
-        population.profession[agents], population.registration_draw[agents], step
-    )
+    registered = rules.registered_rows(population, agents, step)
     shared = rng.random(agents.size) < rules.city_data_sharing[city]
     reaches_record = (
         registered & rules.scheme_active(step)[city] & rules.scored_at(step)[scheme, acts.behaviour]
@@ -71,7 +69,5 @@ def false_records(
     rate = scenario.records.false_record_rate_per_month
     agents = bernoulli_indices(rng, population.size, rate)
     city = population.city[agents]
-    registered = rules.registered(
-        population.profession[agents], population.registration_draw[agents], step
-    )
+    registered = rules.registered_rows(population, agents, step)
     return agents[registered & rules.scheme_active(step)[city]]

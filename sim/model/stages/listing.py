@@ -149,8 +149,6 @@ def update_redlist(population: Population, rules: RuleTables, step: int) -> None
     )  # [C]
     limit = threshold[0] if np.all(threshold == threshold[0]) else threshold[population.city]
     candidates = np.flatnonzero((population.score >= limit) & ~population.blacklisted)
-    registered = rules.registered(
-        population.profession[candidates], population.registration_draw[candidates], step
-    )
+    registered = rules.registered_rows(population, candidates, step)
     population.redlisted[:] = False
     population.redlisted[candidates[registered]] = True

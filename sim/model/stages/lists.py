@@ -200,9 +200,7 @@ def _listed_by_acts(
     if triggered.size == 0 or acts.agent.size == 0:
         return empty
     agents = acts.agent
-    registered = rules.registered(
-        population.profession[agents], population.registration_draw[agents], step
-    )
+    registered = rules.registered_rows(population, agents, step)
     seen = registered & (acts.detected | acts.prosocial)
     seen &= rules.behaviour_start[acts.behaviour] <= step
     city = population.city[agents]
@@ -384,9 +382,8 @@ def _requalify(
     agents = np.flatnonzero(reaching) + rows.start
     held = population.list_mask[agents] & score_bits
     city = population.city[agents]
-    clean = ~on_blacklist_rows(population, lists, agents) & rules.registered(
-        population.profession[agents], population.registration_draw[agents], step
-    )
+    registered = rules.registered_rows(population, agents, step)
+    clean = ~on_blacklist_rows(population, lists, agents) & registered
     qualified = np.zeros(agents.size, dtype=np.uint64)
     for thresholds, prefix, by_city in ladders:
         rank = np.searchsorted(thresholds, population.score[agents], side="right")
