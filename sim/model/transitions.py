@@ -1,7 +1,8 @@
-"""State changes that more than one stage makes: keep scores in bounds, end a listing.
+"""State changes that more than one stage makes: score bounds, listing ends, running totals.
 
 They live below the stages so that the stages stay peers (listing and migrate both end
-listings; score, listing and migrate all clip scores).
+listings; score, listing and migrate all clip scores; detect and lists add to agents'
+running totals of yuan).
 """
 
 from __future__ import annotations
@@ -37,3 +38,23 @@ def delist(population: Population, rules: RuleTables, agents: np.ndarray) -> Non
     population.listing_level[agents] = 0
     population.listing_cause[agents] = NOT_LISTED
     population.listing_behaviour[agents] = -1
+
+
+def add_in_order(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """`np.add.at(target, rows, values)`, bit for bit, without ufunc.at's slow mixed-type path.
+
+    Each row's values are added in their order in `rows`, a round per repetition (every
+    row's first occurrence, then its second, ...), each sum taken in the wider of the two
+    types and stored in the target's, as `np.add.at` does. A float32 total with float64
+    amounts is about twenty times faster this way.
+    """
+    rows = np.asarray(rows)
+    values = np.broadcast_to(values, rows.shape)
+    while rows.size:
+        order = np.arange(rows.size)
+        stamp = np.empty(target.size, dtype=np.int64)
+        stamp[rows[::-1]] = order[::-1]  # repeated rows: the earliest occurrence is written last
+        first = stamp[rows] == order
+        taken = rows[first]
+        target[taken] = target[taken] + values[first]
+        rows, values = rows[~first], values[~first]

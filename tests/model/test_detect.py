@@ -13,8 +13,11 @@ from helpers import (
     build,
     everyone_in,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model.stages.detect import detect, false_records
+from sim.model.transitions import add_in_order
 
 
 def _traffic_acts(n: int) -> object:
@@ -89,3 +92,23 @@ def test_wrong_records_only_hit_registered_agents_under_a_running_scheme() -> No
     assert wrong.size > 0
     assert (citizens.registration_draw[wrong] == 0.0).all()
     assert (citizens.city[wrong] == NORTH).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(1, 50),
+    count=st.integers(0, 200),
+    narrow=st.booleans(),
+)
+def test_add_in_order_is_np_add_at_bit_for_bit(seed, size, count, narrow):
+    """Repeated rows included, float32 or float64 totals with float64 amounts."""
+    rng = np.random.default_rng(seed)
+    dtype = np.float32 if narrow else np.float64
+    start = rng.uniform(0, 1e4, size).astype(dtype)
+    rows = rng.integers(-size, size, count)  # negative rows too, as np.add.at allows
+    values = rng.uniform(0, 1e3, count) * rng.choice([1.0, 1 / 3, 1e-7], count)
+    expected, got = start.copy(), start.copy()
+    np.add.at(expected, rows, values)
+    add_in_order(got, rows, values)
+    np.testing.assert_array_equal(got.view(np.uint8), expected.view(np.uint8))

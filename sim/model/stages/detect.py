@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.draws import bernoulli_indices
+from sim.model.transitions import add_in_order
 
 if TYPE_CHECKING:
     from sim.model.events import Acts
@@ -55,7 +56,7 @@ def detect(
     )
     acts.recorded = reaches_record & (acts.prosocial | (acts.detected & shared))
     fined = agents[acts.detected]
-    np.add.at(population.fines_yuan, fined, rules.fine_yuan[acts.behaviour[acts.detected]])
+    add_in_order(population.fines_yuan, fined, rules.fine_yuan[acts.behaviour[acts.detected]])
 
 
 def false_records(

@@ -47,6 +47,7 @@ from sim.model.events import (
 )
 from sim.model.memberships import on_blacklist_rows
 from sim.model.spells import agent_groups, sorted_unique
+from sim.model.transitions import add_in_order
 
 if TYPE_CHECKING:
     from sim.model.list_rules import ListTables
@@ -98,7 +99,7 @@ def end_spells(
         alive[repaired] = False
         agents = spells.agent[repaired]
         cost = lists.repair_cost[spells.list[repaired]] * population.income[agents]
-        np.add.at(population.repair_cost_yuan, agents, cost)
+        add_in_order(population.repair_cost_yuan, agents, cost)
         changes.months_to_repair += float((step - spells.start[repaired]).sum())
     corrected = expired[:0]
     if appealed.size:
