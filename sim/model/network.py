@@ -50,7 +50,9 @@ def small_world(
 
 SPLIT_MIN_AGENTS = 1 << 21  # from here the mask no longer fits in cache: ring ties apart
 MAX_RING_REACH = 32  # 2 x 32 offsets: the ring's bits fit one 64-bit word an agent
-CHUNK_ROWS = 1 << 20  # rows handled at a time where temporaries would grow with the agents
+# rows handled at a time where temporaries would grow with the agents (as bitmasks.CHUNK_ROWS;
+# not imported: the network stays a leaf module, which keeps the import graph shallow)
+CHUNK_ROWS = 1 << 20
 
 
 class RingTies:

@@ -103,10 +103,10 @@ class RuleTables:
 
         Registration draws are U[0, 1) (or -1), so a coverage of 1 or more registers all.
         """
-        coverage = self.registration_coverage(step)
-        if coverage.min() >= 1.0:
+        if self.registration_coverage(step).min() >= 1.0:
             return np.ones(len(rows), dtype=bool)
-        return population.registration_draw[rows] < coverage[population.profession[rows]]
+        draws = population.registration_draw[rows]
+        return self.registered(population.profession[rows], draws, step)
 
     def registration_coverage(self, step: int) -> np.ndarray:
         """[P] share registered at this step, by profession.

@@ -61,6 +61,33 @@ def agent_groups(agents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return agents[starts], starts, np.cumsum(first) - 1
 
 
+def merge_by_agent(
+    agents: np.ndarray,
+    values: np.ndarray,
+    more_agents: np.ndarray,
+    more_values: np.ndarray,
+    combine: np.ufunc,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two ascending sets of distinct agents with a value each, merged into one such set.
+
+    Where an agent is in both its value is `combine(value, more_value)` (add, or: their order
+    does not change the result). The second set goes into the first by search, so a short
+    second set costs little; the inputs are not changed.
+    """
+    if more_agents.size == 0:
+        return agents, values
+    position = np.searchsorted(agents, more_agents)
+    both = position < agents.size
+    both[both] = agents[position[both]] == more_agents[both]
+    alone = ~both
+    merged_agents = np.insert(agents, position[alone], more_agents[alone])
+    merged = np.insert(values, position[alone], more_values[alone])
+    # an agent of the first set moves right by the agents inserted at or before its place
+    at = position[both] + np.searchsorted(position[alone], position[both], side="right")
+    merged[at] = combine(merged[at], more_values[both])
+    return merged_agents, merged
+
+
 @dataclass
 class Spells:
     """The sparse table of list memberships of one population, sorted by (agent, list)."""

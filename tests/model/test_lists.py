@@ -384,3 +384,35 @@ def test_red_list_rewards_are_the_union_of_each_members_lists(seed, months):
             expected[int(agent)] = expected.get(int(agent), 0) | int(lists.own_rewards[list_index])
     assert agents.tolist() == sorted(expected)
     assert [int(m) for m in masks] == [expected[a] for a in sorted(expected)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    agents=st.integers(0, 200),
+    share=st.floats(0.0, 1.0),
+    more_share=st.floats(0.0, 1.0),
+    masks=st.booleans(),
+)
+def test_merge_by_agent_combines_each_agent_once_in_order(seed, agents, share, more_share, masks):
+    """Against a per-agent dictionary: sums of floats or unions of masks."""
+    from sim.model.spells import merge_by_agent
+
+    rng = np.random.default_rng(seed)
+    first = np.flatnonzero(rng.random(agents) < share)
+    second = np.flatnonzero(rng.random(agents) < more_share)
+    if masks:
+        values = rng.integers(0, 2**63, first.size, dtype=np.uint64)
+        more = rng.integers(0, 2**63, second.size, dtype=np.uint64)
+        combine, join = np.bitwise_or, lambda a, b: a | b
+    else:
+        values, more = rng.uniform(0, 500, first.size), rng.uniform(0, 500, second.size)
+        combine, join = np.add, lambda a, b: a + b
+    expected = dict(zip(first.tolist(), values.tolist(), strict=True))
+    for agent, value in zip(second.tolist(), more.tolist(), strict=True):
+        expected[agent] = join(expected[agent], value) if agent in expected else value
+    before = values.copy()
+    merged, merged_values = merge_by_agent(first, values, second, more, combine)
+    assert merged.tolist() == sorted(expected)
+    assert merged_values.tolist() == [expected[agent] for agent in sorted(expected)]
+    np.testing.assert_array_equal(values, before)  # inputs unchanged

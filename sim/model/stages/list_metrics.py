@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.model.bitmasks import bits, mask_of, rows_with, sums_by_bit
 from sim.model.events import FALSE_RECORD
-from sim.model.spells import agent_groups
+from sim.model.spells import agent_groups, merge_by_agent
 
 if TYPE_CHECKING:
     from sim.model.events import StepEvents
@@ -53,12 +53,7 @@ def sanctions_borne(population: Population, rules: RuleTables, events: StepEvent
     paid = events.list_transfers[kind] if events.list_transfers else None
     if paid is None or paid.burdened.size == 0:
         return scheme_listed, scheme_masks
-    # two ascending sets of agents, each agent once in each: merge them, OR per agent
-    agents = np.concatenate([scheme_listed, paid.burdened])
-    order = np.argsort(agents, kind="stable")
-    unique, starts, _ = agent_groups(agents[order])
-    masks = np.concatenate([scheme_masks, paid.sanctions])[order]
-    return unique, np.bitwise_or.reduceat(masks, starts) if unique.size else masks
+    return merge_by_agent(scheme_listed, scheme_masks, paid.burdened, paid.sanctions, np.bitwise_or)
 
 
 def list_blocked_purchases(

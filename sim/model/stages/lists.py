@@ -46,7 +46,7 @@ from sim.model.events import (
     ListTransfers,
 )
 from sim.model.memberships import on_blacklist_rows
-from sim.model.spells import agent_groups, sorted_unique
+from sim.model.spells import agent_groups, merge_by_agent, sorted_unique
 from sim.model.transitions import add_in_order
 
 if TYPE_CHECKING:
@@ -476,16 +476,5 @@ def red_list_rewards(
     for start in range(0, holders.size, CHUNK_ROWS):  # bounded temporaries of the lookup
         part = slice(start, start + CHUNK_ROWS)
         scored[part] = unioned(population.list_mask[holders[part]], rewards_of)
-    if agents.size == 0:
-        return holders, scored
-    # the (few) members by spells into the (many) holders, both ascending: OR where an agent
-    # is both, insert where it is only the former
-    position = np.searchsorted(holders, agents)
-    both = position < holders.size
-    both[both] = holders[position[both]] == agents[both]
-    scored[position[both]] |= masks[both]
-    alone = ~both
-    return (
-        np.insert(holders, position[alone], agents[alone]),
-        np.insert(scored, position[alone], masks[alone]),
-    )
+    # the (few) members by spells into the (many) holders
+    return merge_by_agent(holders, scored, agents, masks, np.bitwise_or)

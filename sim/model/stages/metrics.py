@@ -16,7 +16,7 @@ import numpy as np
 from sim.model.bitmasks import CHUNK_ROWS, mask_of
 from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
 from sim.model.memberships import bound_sanctions, on_blacklist, on_red_list
-from sim.model.spells import agent_groups
+from sim.model.spells import merge_by_agent
 from sim.model.stages.government_metrics import government_columns
 from sim.model.stages.list_metrics import list_blocked_purchases, list_columns, rating_columns
 
@@ -317,13 +317,9 @@ def monthly_rewards(events: StepEvents, kind: str) -> tuple[np.ndarray, np.ndarr
     paid = events.list_transfers[kind] if events.list_transfers else None
     if paid is None or paid.rewarded.size == 0:
         return transfers.rewarded, transfers.reward_value_yuan
-    # two ascending sets of agents, each agent once in each: merge them (the scheme's
-    # reward first), then add per agent
-    agents = np.concatenate([transfers.rewarded, paid.rewarded])
-    order = np.argsort(agents, kind="stable")
-    rewarded, starts, _ = agent_groups(agents[order])
-    value = np.concatenate([transfers.reward_value_yuan, paid.reward_yuan])[order]
-    return rewarded, np.add.reduceat(value, starts)
+    return merge_by_agent(
+        transfers.rewarded, transfers.reward_value_yuan, paid.rewarded, paid.reward_yuan, np.add
+    )
 
 
 def monthly_sanction_cost(events: StepEvents, kind: str) -> float:
