@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.bitmasks import mask_of, rows_with
+from sim.model.bitmasks import CHUNK_ROWS, mask_of, rows_with
 from sim.model.spells import agent_groups
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ def list_penalty(
     after: np.ndarray,
     registered: np.ndarray,
     step: int,
+    chunk: int = CHUNK_ROWS,
 ) -> np.ndarray:
     """Expected discounted burden (months of income) of the lists a detected act would add.
 
@@ -95,53 +96,80 @@ def list_penalty(
     counted again; overlaps between lists' sanctions, the cap, and extension of lists
     already held are not foreseen (an agent expects the lists' burdens to add up).
     `behaviour` is each agent's behaviour ([agents]).
+
+    Computed over (agent, list) pairs, `chunk` agents at a time: each agent's pairs are the
+    open lists its behaviour triggers (once scored) and every open list by score, in
+    ascending list order, and its burdens are added in that order (as a pass per list would).
     """
     cost = np.zeros(agents.size)
     if lists.size == 0 or agents.size == 0:
         return cost
     actor = population.actor_index
-    no_scheme = len(rules.scheme_names)
-    by_score_lists = lists.score_scheme < no_scheme
-    present = np.zeros(lists.triggers.shape[1], dtype=bool)
-    present[behaviour] = True
-    relevant = lists.triggers[:, present].any(axis=1) | by_score_lists
+    by_score = lists.score_scheme < len(rules.scheme_names)
     open_lists = (lists.start_month <= step) & lists.subjects[:, actor] & lists.blacklist
-    open_lists &= relevant
-    if not open_lists.any():
+    # [2B, L]: the lists weighed for a behaviour b, before (row 2b) and once (2b + 1) scored
+    triggered = lists.triggers.T
+    weighed = np.stack([by_score | ~by_score & triggered & scored for scored in (False, True)])
+    weighed = weighed.transpose(1, 0, 2).reshape(-1, lists.size) & open_lists
+    if not weighed.any():
         return cost
-    city = population.city[agents]
-    burden = lists.binding(step).fresh_burden[:, :, actor]  # [L, C]
-    scheme = rules.city_scheme[city]
-    running = rules.scheme_active(step)[city]
-    started = rules.behaviour_start[behaviour] <= step
-    held_masks = population.list_mask[agents]
-    score_column = lists.duration_months.shape[1] - 1
-    for list_index in np.flatnonzero(open_lists):
-        by_act = lists.triggers[list_index, behaviour] & started
-        if by_score_lists[list_index]:
-            rows = slice(None)  # every agent: views, not copies, of their arrays
-            below = (
-                running
-                & (scheme == lists.score_scheme[list_index])
-                & (after < lists.score_threshold[list_index])
-            )
-            chance = np.where(below, 1.0, np.where(by_act, lists.probability[list_index], 0.0))
-            column = np.where(by_act, behaviour, score_column)
-        else:
-            rows = np.flatnonzero(by_act)
-            if rows.size == 0:
-                continue
-            chance = np.full(rows.size, lists.probability[list_index])
-            column = behaviour[rows]
-        held = (held_masks[rows] >> np.uint64(list_index)) & np.uint64(1)
-        value = lists.listing_value[list_index, column]
-        list_city = city[rows]
-        cost[rows] += (
-            chance
-            * (held == 0)
-            * lists.operates[list_index, list_city]
-            * registered[rows]
-            * value
-            * burden[list_index, list_city]
+    pair_lists = np.flatnonzero(weighed) % lists.size  # row-major: ascending lists per row
+    first = np.concatenate([[0], np.cumsum(weighed.sum(axis=1))])
+    key = 2 * behaviour + (rules.behaviour_start[behaviour] <= step)
+    for start in range(0, agents.size, chunk):
+        rows = slice(start, start + chunk)
+        cost[rows] = _pair_burdens(
+            population,
+            rules,
+            lists,
+            agents[rows],
+            behaviour[rows],
+            after[rows],
+            registered[rows],
+            key[rows],
+            pair_lists,
+            first,
+            step,
         )
     return cost
+
+
+def _pair_burdens(
+    population: Population,
+    rules: RuleTables,
+    lists: ListTables,
+    agents: np.ndarray,
+    behaviour: np.ndarray,
+    after: np.ndarray,
+    registered: np.ndarray,
+    key: np.ndarray,
+    pair_lists: np.ndarray,
+    first: np.ndarray,
+    step: int,
+) -> np.ndarray:
+    """`list_penalty` of a chunk of agents, its rows keyed into the weighed lists' table."""
+    counts = first[key + 1] - first[key]
+    row = np.repeat(np.arange(agents.size), counts)
+    offset = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    which = pair_lists[first[key][row] + offset]
+    del offset
+    own = behaviour[row]
+    city = population.city[agents][row]
+    by_act = lists.triggers[which, own] & (rules.behaviour_start[own] <= step)
+    by_score = lists.score_scheme[which] < len(rules.scheme_names)
+    below = by_score & rules.scheme_active(step)[city]
+    below &= rules.city_scheme[city] == lists.score_scheme[which]
+    below &= after[row] < lists.score_threshold[which]
+    chance = np.where(below, 1.0, np.where(by_act, lists.probability[which], 0.0))
+    column = np.where(by_act, own, lists.duration_months.shape[1] - 1)
+    held = (population.list_mask[agents][row] >> which.astype(np.uint64)) & np.uint64(1)
+    burden = lists.binding(step).fresh_burden[:, :, population.actor_index]  # [L, C]
+    term = (
+        chance
+        * (held == 0)
+        * lists.operates[which, city]
+        * registered[row]
+        * lists.listing_value[which, column]
+        * burden[which, city]
+    )
+    return np.bincount(row, weights=term, minlength=agents.size)
