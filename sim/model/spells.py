@@ -61,6 +61,9 @@ def agent_groups(agents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return agents[starts], starts, np.cumsum(first) - 1
 
 
+INSERT_SHARE_MAX = 12  # merge by search while the second set is under 1/12 of the first
+
+
 def merge_by_agent(
     agents: np.ndarray,
     values: np.ndarray,
@@ -71,11 +74,14 @@ def merge_by_agent(
     """Two ascending sets of distinct agents with a value each, merged into one such set.
 
     Where an agent is in both its value is `combine(value, more_value)` (add, or: their order
-    does not change the result). The second set goes into the first by search, so a short
-    second set costs little; the inputs are not changed.
+    does not change the result). A short second set goes into the first by search (its cost
+    grows with the second set); sets of like sizes by one stable sort of both, which merges
+    the two ascending runs in a pass. The inputs are not changed.
     """
     if more_agents.size == 0:
         return agents, values
+    if more_agents.size * INSERT_SHARE_MAX >= agents.size:
+        return _merge_by_sorting(agents, values, more_agents, more_values, combine)
     position = np.searchsorted(agents, more_agents)
     both = position < agents.size
     both[both] = agents[position[both]] == more_agents[both]
@@ -86,6 +92,26 @@ def merge_by_agent(
     at = position[both] + np.searchsorted(position[alone], position[both], side="right")
     merged[at] = combine(merged[at], more_values[both])
     return merged_agents, merged
+
+
+def _merge_by_sorting(
+    agents: np.ndarray,
+    values: np.ndarray,
+    more_agents: np.ndarray,
+    more_values: np.ndarray,
+    combine: np.ufunc,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`merge_by_agent` by a stable sort: an agent in both sets is two neighbours, first first."""
+    every = np.concatenate([agents, more_agents])
+    order = np.argsort(every, kind="stable")  # two ascending runs: merged in one pass
+    merged_agents = every[order]
+    merged = np.concatenate([values, more_values])[order]
+    del every, order
+    twice = np.flatnonzero(merged_agents[1:] == merged_agents[:-1])
+    merged[twice] = combine(merged[twice], merged[twice + 1])
+    keep = np.ones(merged_agents.size, dtype=bool)
+    keep[twice + 1] = False
+    return merged_agents[keep], merged[keep]
 
 
 @dataclass

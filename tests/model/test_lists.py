@@ -393,9 +393,13 @@ def test_red_list_rewards_are_the_union_of_each_members_lists(seed, months):
     share=st.floats(0.0, 1.0),
     more_share=st.floats(0.0, 1.0),
     masks=st.booleans(),
+    share_max=st.sampled_from([0, 12, 10**9]),
 )
-def test_merge_by_agent_combines_each_agent_once_in_order(seed, agents, share, more_share, masks):
-    """Against a per-agent dictionary: sums of floats or unions of masks."""
+def test_merge_by_agent_combines_each_agent_once_in_order(
+    seed, agents, share, more_share, masks, share_max
+):
+    """Against a per-agent dictionary: sums of floats or unions of masks, by search or by sort."""
+    from sim.model import spells
     from sim.model.spells import merge_by_agent
 
     rng = np.random.default_rng(seed)
@@ -412,7 +416,11 @@ def test_merge_by_agent_combines_each_agent_once_in_order(seed, agents, share, m
     for agent, value in zip(second.tolist(), more.tolist(), strict=True):
         expected[agent] = join(expected[agent], value) if agent in expected else value
     before = values.copy()
-    merged, merged_values = merge_by_agent(first, values, second, more, combine)
+    default, spells.INSERT_SHARE_MAX = spells.INSERT_SHARE_MAX, share_max  # 0: search, 1e9: sort
+    try:
+        merged, merged_values = merge_by_agent(first, values, second, more, combine)
+    finally:
+        spells.INSERT_SHARE_MAX = default
     assert merged.tolist() == sorted(expected)
     assert merged_values.tolist() == [expected[agent] for agent in sorted(expected)]
     np.testing.assert_array_equal(values, before)  # inputs unchanged
