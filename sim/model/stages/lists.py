@@ -390,7 +390,7 @@ def _requalify(
         rank = np.searchsorted(thresholds, population.score[agents], side="right")
         qualified |= prefix[rank] & by_city[city]
     qualified = np.where(clean, qualified, np.uint64(0))
-    changed = np.flatnonzero(held ^ qualified)
+    changed = np.flatnonzero(held != qualified)
     if changed.size:
         before, after = held[changed], qualified[changed]
         for list_index in by_score:

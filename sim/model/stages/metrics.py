@@ -117,7 +117,7 @@ def state_codes(citizens: Citizens, rules: RuleTables, month: int = 0) -> np.nda
     ).astype(np.uint8)
     code[listed] |= extra
     lists = rules.lists
-    members = np.flatnonzero(citizens.list_mask) if lists.size else listed[:0]
+    members = np.flatnonzero(citizens.list_mask != 0) if lists.size else listed[:0]
     if members.size:
         # the lists' flags from their members only (each write ORs a constant bit, so
         # agents repeated among the spells need no ufunc.at)
