@@ -45,6 +45,7 @@ from sim.model.events import (
     ListChanges,
     ListTransfers,
 )
+from sim.model.ladders import rungs_reached
 from sim.model.memberships import on_blacklist_rows
 from sim.model.spells import agent_groups, merge_by_agent, sorted_unique
 from sim.model.transitions import add_in_order
@@ -387,7 +388,7 @@ def _requalify(
     clean = ~on_blacklist_rows(population, lists, agents) & registered
     qualified = np.zeros(agents.size, dtype=np.uint64)
     for thresholds, prefix, by_city in ladders:
-        rank = np.searchsorted(thresholds, population.score[agents], side="right")
+        rank = rungs_reached(thresholds, population.score[agents])
         qualified |= prefix[rank] & by_city[city]
     qualified = np.where(clean, qualified, np.uint64(0))
     changed = np.flatnonzero(held != qualified)

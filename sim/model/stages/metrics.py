@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.model.bitmasks import CHUNK_ROWS, mask_of
 from sim.model.events import FALSE_RECORD, INVOLUNTARY, Acts, StepEvents
+from sim.model.ladders import rungs_reached
 from sim.model.memberships import bound_sanctions, on_blacklist, on_red_list
 from sim.model.spells import merge_by_agent
 from sim.model.stages.government_metrics import government_columns
@@ -342,7 +343,7 @@ def band_shares(citizens: Citizens, rules: RuleTables) -> dict[str, float]:
         if floors.size == 0:
             continue
         scores = citizens.score[scheme_of == scheme]
-        position = np.searchsorted(floors, scores, side="right") - 1
+        position = rungs_reached(floors, scores) - 1
         inside = position >= 0  # below the lowest floor: in no band
         counts += np.bincount(band_ids[position[inside]], minlength=counts.size)
         covered += scores.size

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.events import RatingTransfers
+from sim.model.ladders import rungs_reached
 from sim.model.memberships import on_blacklist
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 def rate(population: Population, rules: RuleTables, step: int) -> None:
     """Set every agent's grade from its score and listings (-1 where unrated)."""
     ratings = rules.ratings
-    position = np.searchsorted(ratings.floors, population.score, side="right") - 1
+    position = rungs_reached(ratings.floors, population.score) - 1
     grade = np.where(position >= 0, ratings.grade_of_floor[np.maximum(position, 0)], -1)
     if ratings.listed_grade >= 0:
         listed = on_blacklist(population, rules.lists)
