@@ -7,6 +7,7 @@ counted as firm agents). docs/output.md lists every column.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,6 +98,21 @@ def rating_columns(
     return row
 
 
+FLOWS = ("new", "extended", "expired", "paid", "repaired", "corrected", "left")
+
+
+@lru_cache(maxsize=16)
+def _list_keys(names: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Per list, its members' column names and its flows' (FLOWS order), built once."""
+    return tuple(
+        (
+            (f"list_citizens__{name}", f"list_people__{name}", f"list_firms__{name}"),
+            tuple(f"list_{flow}__{name}" for flow in FLOWS),
+        )
+        for name in names
+    )
+
+
 def list_columns(
     populations: dict[str, Population],
     rules: RuleTables,
@@ -114,12 +130,13 @@ def list_columns(
         for kind, population in (("citizen", citizens), ("firm", firms))
     }
     changes = [events.list_changes[kind] for kind in ("citizen", "firm")]
-    for index, name in enumerate(lists.names):
-        row[f"list_citizens__{name}"] = int(members["citizen"][index])
-        row[f"list_people__{name}"] = float(members["citizen"][index]) * people_per_agent
-        row[f"list_firms__{name}"] = int(members["firm"][index])
-        for flow in ("new", "extended", "expired", "paid", "repaired", "corrected", "left"):
-            row[f"list_{flow}__{name}"] = int(sum(getattr(c, flow)[index] for c in changes))
+    flows = sum(np.stack([getattr(c, flow) for flow in FLOWS], axis=1) for c in changes)  # [L, F]
+    citizens_on, firms_on = members["citizen"].tolist(), members["firm"].tolist()
+    for index, (keys, flow_keys) in enumerate(_list_keys(lists.names)):
+        row[keys[0]] = citizens_on[index]
+        row[keys[1]] = float(citizens_on[index]) * people_per_agent
+        row[keys[2]] = firms_on[index]
+        row.update(zip(flow_keys, flows[index].tolist(), strict=True))
     several = multi_listed(citizens, rules)
     row["multi_listed_share"] = several / citizens.size if citizens.size else 0.0
     row["multi_listed_people"] = several * people_per_agent
